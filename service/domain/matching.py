@@ -1,0 +1,251 @@
+"""Which earlier claims a new claim is about: subject normalisation, hard rules, scoring.
+
+Pure Python: the storage layer supplies candidates found through the blocking keys made here.
+
+A subject becomes a *form*: the sorted set of its content tokens after the lexicon has mapped
+Indonesian and English words of the same meaning to one token ("tentara Rusia di dekat Ukraina"
+and "Russian troops near Ukraine" are both "near russia troop ukraine"). Tokens that pin a period,
+an identity or the predicate's direction become *pins*, which must be equal before any score counts.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+from rapidfuzz import fuzz
+
+# Similarity (0..1) from which a claim joins the group of the best match.
+JOIN_THRESHOLD = 0.85
+# Similarity from which a claim of a group that was not joined is offered as `related`.
+RELATED_THRESHOLD = 0.60
+# A subject needs this many content tokens to join a group by itself: shorter ones
+# ("jumlah korban", "the number") are a known source of false merges.
+MIN_CONTENT_TOKENS = 2
+# Words ending in -nya that are not a stem plus -nya.
+_NYA_WORDS = frozenset({"hanya", "punya", "tanya", "bertanya", "penanya", "karenanya", "sebaliknya"})
+
+DEFAULT_LEXICON_PATH = Path(__file__).with_name("lexicon.toml")
+
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
+_ORDINALS = {
+    "pertama": 1, "kesatu": 1, "first": 1, "kedua": 2, "second": 2,
+    "ketiga": 3, "third": 3, "keempat": 4, "fourth": 4,
+}  # fmt: skip
+_QUARTER_WORDS = frozenset({"kuartal", "triwulan", "kwartal", "quarter"})
+_HALF_WORDS = frozenset({"semester"})
+_MONTHS = {
+    "januari": 1, "january": 1, "jan": 1, "februari": 2, "february": 2, "feb": 2, "maret": 3, "march": 3,
+    "april": 4, "apr": 4, "mei": 5, "juni": 6, "june": 6, "juli": 7, "july": 7, "agustus": 8, "august": 8,
+    "september": 9, "sept": 9, "oktober": 10, "october": 10, "november": 11, "nov": 11,
+    "desember": 12, "december": 12, "des": 12, "dec": 12,
+}  # fmt: skip
+_YEAR = re.compile(r"^(19|20)\d\d$")
+_QUARTER_TOKEN = re.compile(r"^q([1-4])$")
+_HAS_DIGIT = re.compile(r"\d")
+
+
+def fold(text: str) -> str:
+    """Case-fold and strip accents: 'Kyiv', 'KYIV' and 'Kyïv' read the same."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def tokenize(text: str) -> list[str]:
+    text = fold(text)
+    # "F-16", "Covid-19", "G20": one identity token, not a word and a number.
+    text = re.sub(r"(?<=[a-z])-(?=\d)|(?<=\d)-(?=[a-z])", "", text)
+    return [_strip_nya(tok) for tok in re.findall(r"[a-z0-9]+", text)]
+
+
+def _strip_nya(token: str) -> str:
+    if len(token) > 5 and token.endswith("nya") and token not in _NYA_WORDS:
+        return token[:-3]
+    return token
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Phrases (as token tuples) -> (token, direction); plus the words to drop."""
+
+    phrases: dict[tuple[str, ...], tuple[str, str | None]]
+    generic: frozenset[str]
+    stopwords: frozenset[str]
+    longest: int
+
+    @classmethod
+    def load(cls, *paths: Path) -> Lexicon:
+        phrases: dict[tuple[str, ...], tuple[str, str | None]] = {}
+        generic: set[str] = set()
+        stopwords: set[str] = set()
+        for path in paths:
+            with open(path, "rb") as fh:
+                data = tomllib.load(fh)
+            for token, words in data.get("concepts", {}).items():
+                for word in words:
+                    phrases[tuple(tokenize(word))] = (token, None)
+            for direction, words in data.get("directions", {}).items():
+                for word in words:
+                    phrases[tuple(tokenize(word))] = (direction, direction)
+            generic.update(t for w in data.get("generic", {}).get("words", []) for t in tokenize(w))
+            stopwords.update(t for w in data.get("stopwords", {}).get("words", []) for t in tokenize(w))
+        phrases.pop((), None)
+        longest = max((len(p) for p in phrases), default=1)
+        return cls(phrases, frozenset(generic), frozenset(stopwords), longest)
+
+
+@lru_cache(maxsize=8)
+def load_lexicon(extra_path: str | None = None) -> Lexicon:
+    paths = [DEFAULT_LEXICON_PATH] + ([Path(extra_path)] if extra_path else [])
+    return Lexicon.load(*paths)
+
+
+@dataclass(frozen=True)
+class Subject:
+    """A normalised subject: what is compared, and what must agree before comparing."""
+
+    text: str
+    form: str
+    pins: str
+    generic: bool
+    tokens: tuple[str, ...] = field(default=())
+
+
+def normalise_subject(text: str, lexicon: Lexicon) -> Subject:
+    raw = tokenize(text)
+    tokens: set[str] = set()
+    pins: set[str] = set()
+    content = 0
+    i = 0
+    while i < len(raw):
+        step, token, direction = _lookup(raw, i, lexicon)
+        if token is None:
+            period, used = _period(raw, i)
+            if period:
+                pins.add(period)
+                i += used
+                continue
+            word = raw[i]
+            if word in lexicon.stopwords or word in lexicon.generic:
+                i += 1
+                continue
+            if _HAS_DIGIT.search(word):
+                pins.add(f"id:{word}")
+                i += 1
+                continue
+            token = word
+        if direction:
+            pins.add(f"dir:{direction}")
+        if token not in tokens:
+            tokens.add(token)
+            content += 1
+        i += step
+    ordered = tuple(sorted(tokens))
+    return Subject(
+        text=text,
+        form=" ".join(ordered),
+        pins=" ".join(sorted(pins)),
+        generic=content < MIN_CONTENT_TOKENS,
+        tokens=ordered,
+    )
+
+
+def _lookup(raw: list[str], i: int, lexicon: Lexicon) -> tuple[int, str | None, str | None]:
+    for size in range(min(lexicon.longest, len(raw) - i), 0, -1):
+        hit = lexicon.phrases.get(tuple(raw[i : i + size]))
+        if hit:
+            return size, hit[0], hit[1]
+    return 1, None, None
+
+
+def _period(raw: list[str], i: int) -> tuple[str | None, int]:
+    """A token (or two) that pins a period: a year, a quarter, a half, a month."""
+    word = raw[i]
+    if _YEAR.match(word):
+        return f"y:{word}", 1
+    if m := _QUARTER_TOKEN.match(word):
+        return f"q:{m.group(1)}", 1
+    if word in _QUARTER_WORDS or word in _HALF_WORDS:
+        kind = "q" if word in _QUARTER_WORDS else "h"
+        for j in (i + 1, i - 1):  # "kuartal III", "third quarter"
+            if 0 <= j < len(raw):
+                n = _ROMAN.get(raw[j]) or _ORDINALS.get(raw[j]) or (int(raw[j]) if raw[j] in "1234" else None)
+                if n:
+                    return f"{kind}:{n}", 2 if j > i else 1
+        return None, 1
+    if word in _MONTHS:
+        return f"m:{_MONTHS[word]:02d}", 1
+    if (word in _ROMAN or word in _ORDINALS) and i + 1 < len(raw) and raw[i + 1] in _QUARTER_WORDS:
+        return None, 1  # read with the quarter word that follows
+    return None, 0
+
+
+def blocking_keys(subject: Subject, unit: str) -> list[str]:
+    """Index keys: a stored subject is a candidate when it shares one of them."""
+    return [f"{unit}|{token}" for token in subject.tokens]
+
+
+def similarity(a: str, b: str) -> float:
+    """Score two forms. The forms are already normalised and sorted: no processor."""
+    return fuzz.ratio(a, b, processor=None) / 100.0
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A stored subject form of a group, as the index returns it."""
+
+    group_id: int
+    form: str
+    unit: str
+    event_date: date | None
+    pins: str
+    generic: bool
+
+
+@dataclass(frozen=True)
+class Scored:
+    group_id: int
+    similarity: float
+    joinable: bool
+
+
+@dataclass(frozen=True)
+class Ranking:
+    join: Scored | None
+    related: list[Scored]
+
+
+def can_join(subject: Subject, unit: str, event_date: date | None, candidate: Candidate) -> bool:
+    """The hard rules: checked before any score is allowed to merge two claims."""
+    return (
+        candidate.unit == unit
+        and candidate.event_date == event_date
+        and candidate.pins == subject.pins
+        and not subject.generic
+        and not candidate.generic
+    )
+
+
+def rank(subject: Subject, unit: str, event_date: date | None, candidates: Iterable[Candidate]) -> Ranking:
+    """The group to join (best joinable match at or over the threshold) and the related groups."""
+    best_by_group: dict[int, Scored] = {}
+    for cand in candidates:
+        if cand.unit != unit:
+            continue
+        score = similarity(subject.form, cand.form)
+        if score < RELATED_THRESHOLD:
+            continue
+        joinable = score >= JOIN_THRESHOLD and can_join(subject, unit, event_date, cand)
+        current = best_by_group.get(cand.group_id)
+        if current is None or (joinable, score) > (current.joinable, current.similarity):
+            best_by_group[cand.group_id] = Scored(cand.group_id, round(score, 4), joinable)
+    ordered = sorted(best_by_group.values(), key=lambda s: (-s.similarity, s.group_id))
+    join = next((s for s in ordered if s.joinable), None)
+    related = [s for s in ordered if join is None or s.group_id != join.group_id]
+    return Ranking(join, related)

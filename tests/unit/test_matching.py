@@ -1,0 +1,152 @@
+"""Subject normalisation, the hard rules and the scorer: tables of phrasings news really uses."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from service.domain.matching import (
+    JOIN_THRESHOLD,
+    RELATED_THRESHOLD,
+    Candidate,
+    load_lexicon,
+    normalise_subject,
+    rank,
+    similarity,
+    tokenize,
+)
+
+LEX = load_lexicon()
+
+
+def subject(text: str):
+    return normalise_subject(text, LEX)
+
+
+def score(a: str, b: str) -> float:
+    return similarity(subject(a).form, subject(b).form)
+
+
+@pytest.mark.parametrize(
+    ("text", "tokens"),
+    [
+        ("Tentaranya", ["tentara"]),
+        ("F-16 dan Covid-19", ["f16", "dan", "covid19"]),
+        ("Kyïv, UKRAINA!", ["kyiv", "ukraina"]),
+        ("hanya", ["hanya"]),
+    ],
+)
+def test_tokenize_folds_case_accents_and_safe_nya(text: str, tokens: list[str]) -> None:
+    assert tokenize(text) == tokens
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Russian troops near Ukraine", "tentara Rusia di dekat Ukraina"),
+        ("jumlah tentara Rusia di dekat perbatasan Ukraina", "Russian troops at the Ukrainian border"),
+        ("durasi pembicaraan telepon Biden dan Putin", "length of the Biden-Putin phone call"),
+        ("durasi panggilan telepon Biden Putin", "lama percakapan telepon antara Biden dan Putin"),
+        ("korban tewas gempa Cianjur", "death toll of the Cianjur earthquake"),
+        ("jumlah pengungsi gempa Cianjur", "pengungsi gempa di Cianjur"),
+    ],
+)
+def test_same_thing_in_indonesian_and_english_joins(a: str, b: str) -> None:
+    sa, sb = subject(a), subject(b)
+    assert sa.pins == sb.pins
+    assert score(a, b) >= JOIN_THRESHOLD
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("jumlah tentara Rusia yang ditarik kembali", "jumlah tentara Rusia di dekat Ukraina"),
+        ("troops withdrawn from the border", "troops deployed at the border"),
+        ("rencana pengiriman tentara AS ke Polandia", "tentara AS di Polandia"),
+        ("korban tewas gempa Cianjur", "korban luka gempa Cianjur"),
+        ("korban luka gempa Cianjur", "korban hilang gempa Cianjur"),
+        ("pertumbuhan ekonomi Indonesia kuartal III 2022", "inflasi Indonesia kuartal III 2022"),
+        ("pertumbuhan ekonomi Indonesia kuartal III 2022", "pertumbuhan ekonomi Indonesia kuartal II 2022"),
+        ("pertumbuhan ekonomi Indonesia Q3 2022", "pertumbuhan ekonomi Indonesia Q2 2022"),
+        ("pertumbuhan ekonomi Indonesia 2022", "pertumbuhan ekonomi Indonesia 2021"),
+        ("jumlah pesawat F-16 di Rumania", "jumlah pesawat F-35 di Rumania"),
+    ],
+)
+def test_hard_negatives_differ_in_pins(a: str, b: str) -> None:
+    assert subject(a).pins != subject(b).pins
+
+
+@pytest.mark.parametrize(
+    ("text", "pins"),
+    [
+        ("pertumbuhan ekonomi kuartal III 2022", "dir:growth q:3 y:2022"),
+        ("third quarter 2022 economic growth", "dir:growth q:3 y:2022"),
+        ("inflasi Indonesia Desember 2021", "dir:inflation m:12 y:2021"),
+        ("jumlah tentara Rusia yang ditarik kembali", "dir:withdrawn"),
+    ],
+)
+def test_periods_and_directions_become_pins(text: str, pins: str) -> None:
+    assert subject(text).pins == pins
+
+
+@pytest.mark.parametrize("text", ["jumlah korban", "the number", "total", "angka tentara"])
+def test_short_or_generic_subjects_never_auto_join(text: str) -> None:
+    assert subject(text).generic
+
+
+def test_a_subset_of_words_is_not_the_same_subject() -> None:
+    assert score("jumlah penumpang", "jumlah penumpang dan awak") < JOIN_THRESHOLD
+
+
+def test_unrelated_subjects_score_low() -> None:
+    assert score("harga BBM di Jakarta", "jumlah tentara Rusia di dekat Ukraina") < RELATED_THRESHOLD
+
+
+def _candidate(text: str, group_id: int, unit: str = "troop", event_date: date | None = None) -> Candidate:
+    s = subject(text)
+    return Candidate(group_id, s.form, unit, event_date, s.pins, s.generic)
+
+
+def test_rank_joins_the_best_group_and_offers_the_rest_as_related() -> None:
+    new = subject("tentara Rusia di dekat perbatasan Ukraina")
+    candidates = [
+        _candidate("Russian troops near the Ukrainian border", 1),
+        _candidate("tentara Rusia di Belarus dekat Ukraina", 2),
+        _candidate("harga BBM", 3),
+    ]
+    ranking = rank(new, "troop", None, candidates)
+    assert ranking.join is not None and ranking.join.group_id == 1
+    assert [r.group_id for r in ranking.related] == [2]
+
+
+@pytest.mark.parametrize(
+    ("unit", "event_date", "why"),
+    [
+        ("second", None, "another dimension"),
+        ("troop", date(2022, 2, 12), "another event date"),
+    ],
+)
+def test_rank_never_joins_across_a_hard_rule(unit: str, event_date: date | None, why: str) -> None:
+    new = subject("durasi pembicaraan telepon Biden dan Putin")
+    stored = _candidate(
+        "durasi pembicaraan telepon Biden dan Putin", 7, unit="second", event_date=date(2021, 12, 30)
+    )
+    ranking = rank(new, unit, event_date, [stored])
+    assert ranking.join is None, why
+
+
+def test_rank_sees_calls_on_other_dates_as_related_not_joined() -> None:
+    new = subject("durasi pembicaraan telepon Biden dan Putin")
+    stored = _candidate("lama panggilan telepon Biden-Putin", 7, unit="second", event_date=date(2021, 12, 30))
+    ranking = rank(new, "second", date(2022, 2, 12), [stored])
+    assert ranking.join is None
+    assert [r.group_id for r in ranking.related] == [7]
+
+
+def test_user_lexicon_extends_the_default(tmp_path) -> None:
+    extra = tmp_path / "extra.toml"
+    extra.write_text('[concepts]\ntroop = ["bala tentara", "angkatan bersenjata"]\n', encoding="utf-8")
+    lexicon = load_lexicon(str(extra))
+    assert normalise_subject("angkatan bersenjata Rusia", lexicon).form == "russia troop"
+    assert normalise_subject("tentara Rusia", lexicon).form == "russia troop"
