@@ -1,0 +1,47 @@
+"""Alembic environment: the URL comes from the caller or CEKSILANG_DATABASE_URL."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from service.config import Config
+from service.storage.db import Database
+from service.storage.models import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def _url() -> str:
+    return config.attributes.get("url") or Config().DATABASE_URL
+
+
+def run_migrations_offline() -> None:
+    context.configure(url=_url(), target_metadata=target_metadata, literal_binds=True, render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _run(connection)
+        return
+    db = Database(_url())
+    try:
+        with db.engine.connect() as conn:
+            _run(conn)
+    finally:
+        db.dispose()
+
+
+def _run(connection) -> None:  # type: ignore[no-untyped-def]
+    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

@@ -1,0 +1,146 @@
+"""SQLAlchemy 2 models. The schema itself changes only through Alembic (migrations/)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timestamps stored in UTC and always read back timezone-aware (SQLite drops the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Topic(Base):
+    __tablename__ = "topics"
+
+    slug: Mapped[str] = mapped_column(String(120), primary_key=True)
+    label: Mapped[str] = mapped_column(String(300))
+
+
+class Group(Base):
+    __tablename__ = "groups"
+    __table_args__ = (Index("ix_groups_topic_conflict", "topic_slug", "conflict"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    label: Mapped[str] = mapped_column(String(300))
+    topic_slug: Mapped[str | None] = mapped_column(ForeignKey("topics.slug"))
+    dimension: Mapped[str] = mapped_column(String(80))
+    unit: Mapped[str] = mapped_column(String(80))
+    event_date: Mapped[date | None] = mapped_column(Date)
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    sources: Mapped[int] = mapped_column(Integer, default=0)
+    conflict: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The last verdict, kept so that listings need not recompute every group.
+    consensus: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    conflicts: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    claims: Mapped[list[Claim]] = relationship(back_populates="group", order_by="Claim.id")
+
+
+class Claim(Base):
+    __tablename__ = "claims"
+    __table_args__ = (
+        Index("ix_claims_group", "group_id"),
+        Index("ix_claims_source", "source_key"),
+        Index("ix_claims_topic", "topic_slug"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Same source, subject, value and dates: the same claim, stored once.
+    fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
+    subject: Mapped[str] = mapped_column(String(300))
+    subject_form: Mapped[str] = mapped_column(String(600))
+
+    value_text: Mapped[str | None] = mapped_column(Text)
+    value_low: Mapped[float | None] = mapped_column(Float)
+    value_high: Mapped[float | None] = mapped_column(Float)
+    value_unit: Mapped[str] = mapped_column(String(80))
+    value_dimension: Mapped[str] = mapped_column(String(80))
+    value_hedge: Mapped[str] = mapped_column(String(20))
+    value_label: Mapped[str | None] = mapped_column(String(300))
+    value_display_label: Mapped[str | None] = mapped_column(String(300))
+    unit_given: Mapped[str | None] = mapped_column(String(80))
+
+    source_name: Mapped[str] = mapped_column(String(200))
+    source_key: Mapped[str] = mapped_column(String(200))
+    source_url: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    as_of: Mapped[date | None] = mapped_column(Date)
+    event_date: Mapped[date | None] = mapped_column(Date)
+    topic_slug: Mapped[str | None] = mapped_column(ForeignKey("topics.slug"))
+    quote: Mapped[str | None] = mapped_column(Text)
+    attributed_to: Mapped[str | None] = mapped_column(String(300))
+    origin: Mapped[str | None] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(8))
+
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"))
+    similarity: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    retracted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    group: Mapped[Group] = relationship(back_populates="claims")
+
+
+class SubjectForm(Base):
+    """One normalised subject of a group: what the matcher scores new claims against."""
+
+    __tablename__ = "subject_forms"
+    __table_args__ = (UniqueConstraint("group_id", "form", name="uq_subject_forms_group_form"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"))
+    form: Mapped[str] = mapped_column(String(600))
+    unit: Mapped[str] = mapped_column(String(80))
+    event_date: Mapped[date | None] = mapped_column(Date)
+    pins: Mapped[str] = mapped_column(String(300), default="")
+    generic: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class FormKey(Base):
+    """Blocking keys: the candidate index the matcher reads instead of scanning every claim."""
+
+    __tablename__ = "form_keys"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    form_id: Mapped[int] = mapped_column(ForeignKey("subject_forms.id"), primary_key=True)
