@@ -1,0 +1,103 @@
+"""HTTP at the edge: each view loads a schema, calls one use case, dumps a schema."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+import schemas as s
+from service import usecases
+from service.usecases import ClaimInput, Context
+
+claims = Blueprint("claims", __name__, description="Claims: one source saying one value for one thing")
+groups = Blueprint("groups", __name__, description="Groups: all claims about the same measurable thing")
+topics = Blueprint("topics", __name__, description="Topics: broad stories and their conflicts")
+health = Blueprint("health", __name__, description="Service health")
+
+
+def ctx() -> Context:
+    context: Context = current_app.extensions["ceksilang"]
+    return context
+
+
+@claims.route("/claims")
+class ClaimCollection(MethodView):
+    @claims.arguments(s.ClaimIn)
+    @claims.response(201, s.PostedClaimOut, description="stored and grouped")
+    @claims.alt_response(200, schema=s.PostedClaimOut, description="the same claim was already stored")
+    @claims.alt_response(422, schema=s.ProblemOut, description="a field cannot be read")
+    def post(self, data: ClaimInput) -> tuple[usecases.PostedClaim, int]:
+        """Store a claim and return the claims it meets."""
+        posted = usecases.post_claim(ctx(), data)
+        return posted, 201 if posted.created else 200
+
+    @claims.arguments(s.ClaimQuery, location="query")
+    @claims.response(200, s.ClaimPageOut)
+    def get(self, args: dict[str, Any]) -> Any:
+        """List claims, filtered by source, text, topic or group."""
+        args["group_id"] = args.pop("group")
+        return usecases.list_claims(ctx(), **args)
+
+
+@claims.route("/claims/<claim_id>")
+class ClaimItem(MethodView):
+    @claims.response(200, s.ClaimOut)
+    @claims.alt_response(404, schema=s.ProblemOut)
+    def get(self, claim_id: str) -> Any:
+        """Read one claim."""
+        return usecases.get_claim(ctx(), claim_id)
+
+    @claims.response(200, s.GroupOut, description="the claim's group, re-evaluated without it")
+    @claims.alt_response(404, schema=s.ProblemOut)
+    @claims.alt_response(409, schema=s.ProblemOut, description="already retracted")
+    def delete(self, claim_id: str) -> Any:
+        """Retract a claim: it leaves its group but is kept for audit."""
+        return usecases.retract_claim(ctx(), claim_id)
+
+
+@groups.route("/groups")
+class GroupCollection(MethodView):
+    @groups.arguments(s.GroupQuery, location="query")
+    @groups.response(200, s.GroupPageOut)
+    def get(self, args: dict[str, Any]) -> Any:
+        """List groups; `q` matches labels fuzzily."""
+        return usecases.list_groups(ctx(), **args)
+
+
+@groups.route("/groups/<group_id>")
+class GroupItem(MethodView):
+    @groups.response(200, s.GroupOut)
+    @groups.alt_response(404, schema=s.ProblemOut)
+    def get(self, group_id: str) -> Any:
+        """Read a group: its claims, conflicts and consensus."""
+        return usecases.get_group(ctx(), group_id)
+
+
+@topics.route("/topics")
+class TopicCollection(MethodView):
+    @topics.response(200, s.TopicOut(many=True))
+    def get(self) -> Any:
+        """List topics with their counts of groups and conflicting groups."""
+        return usecases.list_topics(ctx())
+
+
+@topics.route("/topics/<slug>/conflicts")
+class TopicConflicts(MethodView):
+    @topics.response(200, s.TopicConflictsOut)
+    @topics.alt_response(404, schema=s.ProblemOut)
+    def get(self, slug: str) -> Any:
+        """The groups of a topic in conflict, most sources first."""
+        return usecases.topic_conflicts(ctx(), slug)
+
+
+@health.route("/healthz")
+class Health(MethodView):
+    @health.response(200, s.HealthOut)
+    @health.alt_response(503, schema=s.ProblemOut, description="the database does not answer")
+    def get(self) -> Any:
+        """200 once the database answers."""
+        usecases.check_health(ctx())
+        return {"status": "ok"}
