@@ -1,0 +1,126 @@
+"""The real thing: `ceksilang serve --seed` under gunicorn on a free port, driven over HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+CLI = Path(sys.executable).with_name("ceksilang")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _call(base: str, method: str, path: str, body: Any = None) -> tuple[int, dict[str, str], Any]:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(base + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})  # fmt: skip
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, dict(response.headers), json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), json.loads(error.read() or b"null")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    tmp = tmp_path_factory.mktemp("e2e")
+    port = _free_port()
+    env = {**os.environ, "CEKSILANG_DATABASE_URL": f"sqlite:///{tmp}/e2e.db"}
+    env.pop("CEKSILANG_API_KEYS", None)
+    log = open(tmp / "server.log", "w+")  # noqa: SIM115
+    process = subprocess.Popen(
+        [str(CLI), "serve", "--seed", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
+        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if _call(base, "GET", "/healthz")[0] == 200:
+                    break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                log.seek(0)
+                pytest.fail(f"server did not start:\n{log.read()}")
+            time.sleep(0.2)
+        yield base
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+        log.close()
+
+
+def test_the_seeded_troops_group_is_a_conflict_with_every_figure(server: str) -> None:
+    status, _, body = _call(server, "GET", "/topics/russia-ukraine-crisis/conflicts")
+    assert status == 200
+    troops = [g for g in body["groups"] if g["unit"] == "troop"]
+    assert len(troops) == 1
+    claims = troops[0]["claims"]
+    figures = {(c["value"]["low"], c["value"]["high"]) for c in claims}
+    assert figures == {(60000, 90000), (94000, 94000), (100000, 100000), (100000, None)}
+    assert all(c["source"]["name"] and c["as_of"] and c["quote"] for c in claims)
+
+
+def test_the_three_calls_are_three_agreeing_groups(server: str) -> None:
+    _, _, page = _call(server, "GET", "/groups?q=durasi&per_page=100")
+    durations = [g for g in page["items"] if g["unit"] == "second" and g["event_date"]]
+    by_date = {g["event_date"]: g for g in durations}
+    assert {"2021-12-07", "2021-12-30", "2022-02-12"} <= set(by_date)
+    assert not any(g["conflict"] for g in by_date.values())
+    assert by_date["2021-12-30"]["size"] == 2 and by_date["2022-02-12"]["size"] == 2
+
+
+def test_posting_over_http_returns_the_matching_evidence_and_is_idempotent(server: str) -> None:
+    claim = {
+        "subject": "Russian troops near Ukraine",
+        "value": "more than 100,000",
+        "unit": "troops",
+        "source": {"name": "The Guardian"},
+        "as_of": "2021-12-30",
+        "language": "en",
+    }
+    status, headers, body = _call(server, "POST", "/claims", claim)
+    assert status == 201, body
+    assert headers["Content-Type"] == "application/json"
+    joined = {
+        m["claim"]["source"]["name"]: m["relation"] for m in body["matches"] if m["relation"] != "related"
+    }
+    assert joined == {"alinea.id": "conflicts", "Pos-Kupang.com": "agrees",
+                      "Liputan6.com": "other_time", "Kompas.com": "other_time"}  # fmt: skip
+    related = [m["claim"]["subject"] for m in body["matches"] if m["relation"] == "related"]
+    assert related == ["jumlah tentara Rusia yang ditarik kembali"]
+    status, _, again = _call(server, "POST", "/claims", claim)
+    assert status == 200 and again["claim"]["id"] == body["claim"]["id"]
+
+
+def test_errors_over_http_are_problem_json(server: str) -> None:
+    status, headers, body = _call(server, "POST", "/claims", {"subject": "x"})
+    assert status == 422
+    assert headers["Content-Type"] == "application/problem+json"
+    assert {"value", "source", "subject"} <= set(body["errors"])
+
+
+def test_the_contract_and_the_docs_are_served(server: str) -> None:
+    status, _, spec = _call(server, "GET", "/openapi.json")
+    assert status == 200 and "/claims" in spec["paths"]
+    with urllib.request.urlopen(server + "/docs", timeout=10) as response:
+        assert b"swagger" in response.read().lower()
