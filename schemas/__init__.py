@@ -220,8 +220,9 @@ class ConsensusOut(Schema):
     support = fields.Integer(metadata={"description": "claims that back the value"})
     sources = fields.List(fields.String(), metadata={"description": "outlets that back the value"})
     independent_origins = fields.Integer(metadata={"description": "backers, counting a shared origin once"})
-    confidence = fields.Float()
-    claims = fields.List(fields.String())
+    confidence = fields.Float(
+        metadata={"description": "share of the group's origins backing it, with one dissenter assumed"}
+    )
     explanation = fields.String()
 
 

@@ -38,6 +38,10 @@ from service.storage.models import Claim, Group, Topic, utcnow
 # Groups offered as `related` in a POST response, and claims shown of each.
 RELATED_GROUPS = 5
 RELATED_CLAIMS_PER_GROUP = 3
+# Claims of the joined group shown in a POST response, most similar and most telling first.
+MAX_GROUP_MATCHES = 20
+# Conflicting pairs listed with a group; `conflict` stays true past the list's end.
+MAX_CONFLICTS_LISTED = 100
 
 
 @dataclass(frozen=True)
@@ -119,12 +123,13 @@ def fingerprint(data: ClaimInput, as_of: date | None) -> str:
     return hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _origin_key(claim: Claim) -> str:
-    return " ".join(fold(claim.origin or claim.source_name).split())
+def _origin_key(origin: str | None, source_name: str) -> str:
+    return " ".join(fold(origin or source_name).split())
 
 
-def _value_of(claim: Claim) -> Value:
-    return Value(
+def claim_view(claim: Any) -> verdicts.ClaimView:
+    """A claim, or a row of the same columns, as the verdicts see it."""
+    value = Value(
         text=claim.value_text,
         low=claim.value_low,
         high=claim.value_high,
@@ -134,11 +139,8 @@ def _value_of(claim: Claim) -> Value:
         label=claim.value_label,
         display_label=claim.value_display_label,
     )
-
-
-def claim_view(claim: Claim) -> verdicts.ClaimView:
     return verdicts.ClaimView(
-        claim.id, _value_of(claim), claim.source_name, _origin_key(claim), claim.as_of,
+        claim.id, value, claim.source_name, _origin_key(claim.origin, claim.source_name), claim.as_of,
         origin=claim.origin or claim.source_name,
     )  # fmt: skip
 
@@ -168,11 +170,11 @@ def _post(ctx: Context, session: Session, data: ClaimInput, *, with_matches: boo
     if existing is not None:
         if not with_matches:
             return PostedClaim(existing, existing.group, [], created=False)
-        return _posted(ctx, session, existing, None, created=False)
-    claim, related = _store(ctx, session, data, value, subject, as_of, print_)
+        return _posted(ctx, session, existing, None, None, created=False)
+    claim, related, conflicting = _store(ctx, session, data, value, subject, as_of, print_)
     if not with_matches:
         return PostedClaim(claim, claim.group, [], created=True)
-    return _posted(ctx, session, claim, related, created=True)
+    return _posted(ctx, session, claim, related, conflicting, created=True)
 
 
 @dataclass
@@ -227,7 +229,7 @@ def _store(
     subject: Subject,
     as_of: date | None,
     print_: str,
-) -> tuple[Claim, list[matching.Scored]]:
+) -> tuple[Claim, list[matching.Scored], list[Claim]]:
     topic_slug = None
     if data.topic and (topic_slug := slugify(data.topic)):
         repo.ensure_topic(session, topic_slug, data.topic.strip())
@@ -280,23 +282,87 @@ def _store(
     session.add(claim)
     repo.add_form(session, group, subject)
     session.flush()
-    _refresh(ctx, session, group)
-    return claim, ranking.related
+    conflicting = _count_in(ctx, session, group, claim)
+    return claim, ranking.related, conflicting
 
 
-def _refresh(ctx: Context, session: Session, group: Group) -> list[Claim]:
-    """Re-evaluate a group's verdict from its active claims and store it with the group."""
-    claims = repo.active_claims(session, group.id)
-    verdict = verdicts.evaluate([claim_view(c) for c in claims], ctx.conflict_window_days)
-    group.size = len(claims)
-    group.sources = len({c.source_key for c in claims})
-    group.conflicts = [
-        {"claims": [str(i) for i in c.claims], "explanation": c.explanation} for c in verdict.conflicts
-    ]
-    group.conflict = verdict.conflict
-    group.consensus = _consensus_json(verdict.consensus)
+# A group's verdict is kept up to date claim by claim, with work bounded by the number of sources
+# and of conflicts listed, never by the number of claims: a much-reported figure can have thousands.
+
+
+def _conflicts_of(ctx: Context, session: Session, claim: Claim, limit: int) -> list[Claim]:
+    """Claims of the same group that conflict with this one, as the domain judges them."""
+    mine = claim_view(claim)
+    window = ctx.conflict_window_days
+    confirmed: list[Claim] = []
+    after = 0
+    while len(confirmed) < limit:
+        page = repo.possibly_conflicting_rows(
+            session, claim.group_id, low=claim.value_low, high=claim.value_high, label=claim.value_label,
+            as_of=claim.as_of, window_days=window, exclude=claim.id, after=after, limit=limit,
+        )  # fmt: skip
+        confirmed += [o for o in page if verdicts.relation(claim_view(o), mine, window) == verdicts.CONFLICTS]
+        if len(page) < limit:
+            break
+        after = page[-1].id
+    return confirmed[:limit]
+
+
+def _count_in(ctx: Context, session: Session, group: Group, claim: Claim) -> list[Claim]:
+    """A claim joined the group: only its own pairs are new, so the stored list is extended.
+
+    Returns the claims it conflicts with (as many as the response shows).
+    """
+    repo.tally(session, claim, _origin_key(claim.origin, claim.source_name), +1)
+    listed = list(group.conflicts or [])
+    conflicting = _conflicts_of(
+        ctx, session, claim, max(MAX_CONFLICTS_LISTED - len(listed), MAX_GROUP_MATCHES)
+    )
+    mine = claim_view(claim)
+    room = max(MAX_CONFLICTS_LISTED - len(listed), 0)
+    listed += _conflicts_json(
+        verdicts.conflict_between(claim_view(other), mine) for other in conflicting[:room]
+    )
+    _store_verdict(session, group, listed)
+    return conflicting[:MAX_GROUP_MATCHES]
+
+
+def _count_out(ctx: Context, session: Session, group: Group, claim: Claim) -> None:
+    """A claim left the group: its pairs go; a list that was cut short is read again."""
+    repo.tally(session, claim, _origin_key(claim.origin, claim.source_name), -1)
+    listed = list(group.conflicts or [])
+    if len(listed) >= MAX_CONFLICTS_LISTED:
+        views = [claim_view(r) for r in repo.active_claim_rows(session, group.id)]
+        listed = _conflicts_json(
+            verdicts.find_conflicts(views, ctx.conflict_window_days, MAX_CONFLICTS_LISTED)
+        )
+    else:
+        gone = str(claim.id)
+        listed = [c for c in listed if gone not in c["claims"]]
+    _store_verdict(session, group, listed)
+
+
+def _store_verdict(session: Session, group: Group, conflicts: list[dict[str, Any]]) -> None:
+    session.flush()
+    tallies = repo.tallies(session, group.id)
+    group.size = sum(t.claims for t in tallies)
+    group.sources = len({t.source_key for t in tallies})
+    group.conflicts = conflicts
+    group.conflict = bool(conflicts)
+    group.consensus = _consensus_json(verdicts.consensus([_backing(t) for t in tallies]))
     group.updated_at = utcnow()
-    return claims
+
+
+def _backing(row: Any) -> verdicts.Backing:
+    value = Value(
+        text=None, low=row.value_low, high=row.value_high, unit=row.value_unit, dimension=row.value_dimension,
+        hedge=row.value_hedge, label=row.value_label, display_label=row.value_display_label,
+    )  # fmt: skip
+    return verdicts.Backing(value, row.source_name, row.origin_key, row.origin_name, row.claims)
+
+
+def _conflicts_json(conflicts: Iterable[verdicts.Conflict]) -> list[dict[str, Any]]:
+    return [{"claims": [str(i) for i in c.claims], "explanation": c.explanation} for c in conflicts]
 
 
 def _consensus_json(consensus: verdicts.Consensus | None) -> dict[str, Any] | None:
@@ -311,38 +377,52 @@ def _consensus_json(consensus: verdicts.Consensus | None) -> dict[str, Any] | No
         "sources": list(consensus.sources),
         "independent_origins": consensus.independent_origins,
         "confidence": consensus.confidence,
-        "claims": [str(i) for i in consensus.claims],
         "explanation": consensus.explanation,
     }
 
 
 def _posted(
-    ctx: Context, session: Session, claim: Claim, related: list[matching.Scored] | None, *, created: bool
+    ctx: Context,
+    session: Session,
+    claim: Claim,
+    related: list[matching.Scored] | None,
+    conflicting: list[Claim] | None,
+    *,
+    created: bool,
 ) -> PostedClaim:
+    """The claim, its group, and the claims it meets: conflicts first, then the latest of the group."""
     group = session.get_one(Group, claim.group_id)
     mine = claim_view(claim)
-    matches = [
-        Match(other, 1.0 if other.subject_form == claim.subject_form else _sim(claim, other),
-              verdicts.relation(mine, claim_view(other), ctx.conflict_window_days))
-        for other in repo.active_claims(session, group.id)
-        if other.id != claim.id
-    ]  # fmt: skip
-    matches.sort(key=lambda m: (-m.similarity, m.claim.id))
+    window = ctx.conflict_window_days
+    if conflicting is None:
+        conflicting = _conflicts_of(ctx, session, claim, MAX_GROUP_MATCHES)
+    shown: dict[int, tuple[Claim, str]] = {other.id: (other, verdicts.CONFLICTS) for other in conflicting}
+    for other in repo.latest_claims(session, group.id, exclude=claim.id, limit=MAX_GROUP_MATCHES):
+        shown.setdefault(other.id, (other, verdicts.relation(mine, claim_view(other), window)))
+    ordered = sorted(
+        ((_RELATION_ORDER[rel], -_sim(claim.subject_form, other.subject_form), -other.id, other, rel)
+         for other, rel in shown.values()),
+        key=lambda item: item[:3],
+    )[:MAX_GROUP_MATCHES]  # fmt: skip
+    matches = [Match(other, -neg_sim, rel) for _, neg_sim, _, other, rel in ordered]
     if related is None:  # a repeated POST: look again
         subject = matching.normalise_subject(claim.subject, ctx.lexicon)
         candidates = repo.candidates(session, subject, claim.value_unit)
         related = [r for r in matching.rank(subject, claim.value_unit, claim.event_date, candidates).related
                    if r.group_id != group.id]  # fmt: skip
     related = related[:RELATED_GROUPS]
-    by_group = repo.active_claims_of_groups(session, [r.group_id for r in related])
-    for scored in related:
-        for other in by_group.get(scored.group_id, [])[-RELATED_CLAIMS_PER_GROUP:]:
-            matches.append(Match(other, scored.similarity, verdicts.RELATED))
+    by_group = repo.active_claims_of_groups(session, [r.group_id for r in related], RELATED_CLAIMS_PER_GROUP)
+    for other_group in related:
+        for other in by_group.get(other_group.group_id, []):
+            matches.append(Match(other, other_group.similarity, verdicts.RELATED))
     return PostedClaim(claim, group, matches, created)
 
 
-def _sim(a: Claim, b: Claim) -> float:
-    return round(matching.similarity(a.subject_form, b.subject_form), 4)
+_RELATION_ORDER = {verdicts.CONFLICTS: 0, verdicts.AGREES: 1, verdicts.OTHER_TIME: 2}
+
+
+def _sim(a: str, b: str) -> float:
+    return 1.0 if a == b else round(matching.similarity(a, b), 4)
 
 
 def retract_claim(ctx: Context, claim_id: str) -> GroupView:
@@ -352,10 +432,9 @@ def retract_claim(ctx: Context, claim_id: str) -> GroupView:
         if claim.retracted_at is not None:
             raise AlreadyRetracted(f"claim {claim_id} was retracted at {claim.retracted_at.isoformat()}")
         claim.retracted_at = utcnow()
-        session.flush()
         group = session.get_one(Group, claim.group_id)
-        claims = _refresh(ctx, session, group)
-        return GroupView(group, claims)
+        _count_out(ctx, session, group, claim)
+        return GroupView(group, repo.active_claims(session, group.id))
 
 
 # --- reading -----------------------------------------------------------------------------------

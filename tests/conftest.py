@@ -9,14 +9,13 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import text
 
 from service.app import create_app
 from service.config import Config
 from service.storage.migrate import upgrade
+from service.storage.models import Base
 from service.usecases import Context
 
-TABLES = ("form_keys", "subject_forms", "claims", "groups", "topics")
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -43,8 +42,8 @@ def app(database_url: str) -> Iterator[Flask]:
     app = create_app(TestConfig(database_url))
     context: Context = app.extensions["ceksilang"]
     with context.db.engine.begin() as conn:
-        for table in TABLES:
-            conn.execute(text(f"DELETE FROM {table}"))
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
     yield app
     context.db.dispose()
 

@@ -1,4 +1,4 @@
-"""Claims, groups, topics and the candidate index.
+"""Claims, groups, topics, the candidate index and the groups' tallies.
 
 Revision ID: 0001
 Revises:
@@ -91,9 +91,29 @@ def upgrade() -> None:
         sa.Column("key", sa.String(200), primary_key=True),
         sa.Column("form_id", sa.Integer(), sa.ForeignKey("subject_forms.id"), primary_key=True),
     )
+    op.create_table(
+        "group_tallies",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("group_id", sa.Integer(), sa.ForeignKey("groups.id"), nullable=False),
+        sa.Column("source_key", sa.String(200), nullable=False),
+        sa.Column("source_name", sa.String(200), nullable=False),
+        sa.Column("origin_key", sa.String(200), nullable=False),
+        sa.Column("origin_name", sa.String(200), nullable=False),
+        sa.Column("value_key", sa.String(400), nullable=False),
+        sa.Column("value_low", sa.Float(), nullable=True),
+        sa.Column("value_high", sa.Float(), nullable=True),
+        sa.Column("value_unit", sa.String(80), nullable=False),
+        sa.Column("value_dimension", sa.String(80), nullable=False),
+        sa.Column("value_hedge", sa.String(20), nullable=False),
+        sa.Column("value_label", sa.String(300), nullable=True),
+        sa.Column("value_display_label", sa.String(300), nullable=True),
+        sa.Column("claims", sa.Integer(), nullable=False),
+        sa.UniqueConstraint("group_id", "source_key", "origin_key", "value_key", name="uq_group_tallies_backing"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("group_tallies")
     op.drop_table("form_keys")
     op.drop_table("subject_forms")
     op.drop_table("claims")

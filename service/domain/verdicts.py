@@ -9,9 +9,11 @@ same wire or outlet count once.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from service.domain import tolerance
 from service.domain.values import LABEL, Value, format_value
@@ -39,6 +41,32 @@ class ClaimView:
 
 
 @dataclass(frozen=True)
+class Backing:
+    """The claims of one source, relying on one origin, for one value: what the consensus counts.
+
+    Claims repeat; sources and origins are few. Counting backings instead of claims keeps the
+    consensus of a much-reported figure as cheap as that of a rarely reported one.
+    """
+
+    value: Value
+    source: str
+    origin_key: str
+    origin_name: str
+    claims: int = 1
+
+
+def backings(claims: Sequence[ClaimView]) -> list[Backing]:
+    tally: dict[tuple[str, str, float | None, float | None, str | None], list[Any]] = {}
+    for c in claims:
+        key = (c.source, c.origin_key, c.value.low, c.value.high, c.value.label)
+        if key in tally:
+            tally[key][1] += 1
+        else:
+            tally[key] = [c, 1]
+    return [Backing(c.value, c.source, c.origin_key, c.origin_name, n) for c, n in tally.values()]
+
+
+@dataclass(frozen=True)
 class Conflict:
     claims: tuple[int, int]
     explanation: str
@@ -54,7 +82,6 @@ class Consensus:
     sources: tuple[str, ...]
     independent_origins: int
     confidence: float
-    claims: tuple[int, ...]
     explanation: str
 
 
@@ -100,28 +127,46 @@ def _describe(claim: ClaimView) -> str:
     return f"{format_value(claim.value)} ({claim.source}, {when})"
 
 
-def find_conflicts(claims: Sequence[ClaimView], window_days: int) -> tuple[Conflict, ...]:
-    found = []
+def conflict_between(a: ClaimView, b: ClaimView) -> Conflict:
+    reason = "different labels" if a.value.hedge == LABEL else "no overlap"
+    return Conflict((a.id, b.id), f"{_describe(a)} vs {_describe(b)}: {reason}")
+
+
+def find_conflicts(
+    claims: Sequence[ClaimView], window_days: int, limit: int | None = None
+) -> tuple[Conflict, ...]:
+    """Conflicting pairs, in claim order; stops at `limit` pairs."""
+    found: list[Conflict] = []
     for i, a in enumerate(claims):
         for b in claims[i + 1 :]:
             if relation(a, b, window_days) == CONFLICTS:
-                reason = "different labels" if a.value.hedge == LABEL else "no overlap"
-                found.append(Conflict((a.id, b.id), f"{_describe(a)} vs {_describe(b)}: {reason}"))
+                found.append(conflict_between(a, b))
+                if limit is not None and len(found) >= limit:
+                    return tuple(found)
     return tuple(found)
 
 
-def consensus(claims: Sequence[ClaimView]) -> Consensus | None:
+def conflicts_with(
+    claim: ClaimView, others: Sequence[ClaimView], window_days: int, limit: int | None = None
+) -> tuple[Conflict, ...]:
+    """The pairs a new claim adds: enough to update a group without re-reading every pair."""
+    found = [
+        conflict_between(other, claim) for other in others if relation(other, claim, window_days) == CONFLICTS
+    ]
+    return tuple(found[:limit] if limit is not None else found)
+
+
+def consensus(backed: Sequence[Backing]) -> Consensus | None:
     """The value backed by the most independent origins; None when no value leads alone."""
-    if not claims:
+    if not backed:
         return None
-    backers = _label_backers(claims) if claims[0].value.hedge == LABEL else _numeric_backers(claims)
+    backers = _label_backers(backed) if backed[0].value.hedge == LABEL else _numeric_backers(backed)
     if backers is None:
         return None
-    origins = {c.origin_key for c in claims}
-    support_origins = {c.origin_key for c in backers}
+    origins = {b.origin_key for b in backed}
+    support_origins = {b.origin_key for b in backers}
     # One imaginary dissenting origin: a lone source never reads as certainty.
     confidence = round(len(support_origins) / (len(origins) + 1), 3)
-    sources = tuple(sorted({c.source for c in backers}))
     first = backers[0].value
     if first.hedge == LABEL:
         low = high = None
@@ -131,21 +176,22 @@ def consensus(claims: Sequence[ClaimView]) -> Consensus | None:
         low, high = _tightest(backers)
         label = None
         shown = format_value(Value(None, low, high, first.unit, first.dimension, _hedge_of(low, high)))
-    names = sorted({c.origin_name for c in backers}, key=str.casefold)
+    names = sorted({b.origin_name for b in backers}, key=str.casefold)
+    support = sum(b.claims for b in backers)
+    total = sum(b.claims for b in backed)
     explanation = (
         f"{shown}: backed by {len(support_origins)} of {len(origins)} independent origins "
-        f"({', '.join(names)}); {len(claims) - len(backers)} of {len(claims)} claims disagree"
+        f"({', '.join(names)}); {total - support} of {total} claims disagree"
     )
     return Consensus(
         low=low,
         high=high,
         unit=first.unit,
         label=label,
-        support=len(backers),
-        sources=sources,
+        support=support,
+        sources=tuple(sorted({b.source for b in backers}, key=str.casefold)),
         independent_origins=len(support_origins),
         confidence=confidence,
-        claims=tuple(c.id for c in backers),
         explanation=explanation,
     )
 
@@ -156,8 +202,8 @@ def _hedge_of(low: float | None, high: float | None) -> str:
     return "at_least" if high is None else "at_most"
 
 
-def _label_backers(claims: Sequence[ClaimView]) -> list[ClaimView] | None:
-    by_label: dict[str | None, list[ClaimView]] = {}
+def _label_backers(claims: Sequence[Backing]) -> list[Backing] | None:
+    by_label: dict[str | None, list[Backing]] = {}
     for claim in claims:
         by_label.setdefault(claim.value.label, []).append(claim)
     ranked = sorted(by_label.values(), key=lambda cs: -len({c.origin_key for c in cs}))
@@ -166,34 +212,52 @@ def _label_backers(claims: Sequence[ClaimView]) -> list[ClaimView] | None:
     return ranked[0]
 
 
-def _origin_set(claims: Sequence[ClaimView]) -> frozenset[str]:
-    return frozenset(c.origin_key for c in claims)
+def _origins(claims: Sequence[Backing]) -> int:
+    return len({c.origin_key for c in claims})
 
 
-def _origins(claims: Sequence[ClaimView]) -> int:
-    return len(_origin_set(claims))
+def _numeric_backers(claims: Sequence[Backing]) -> list[Backing] | None:
+    """Sweep the widened intervals; the point covered by the most origins wins if it leads alone.
 
-
-def _numeric_backers(claims: Sequence[ClaimView]) -> list[ClaimView] | None:
-    """Sweep the widened intervals; the segment covered by the most origins wins if it leads alone."""
-    spans = [(_widened(c.value), c) for c in claims]
-    points = sorted({p for (low, high), _ in spans for p in (low, high)})
-    best: list[ClaimView] = []
-    best_support = 0
-    tied_apart = False
-    for point in points:
-        covering = [c for (low, high), c in spans if low <= point <= high]
-        support = _origins(covering)
-        if support > best_support:
-            best, best_support, tied_apart = covering, support, False
-        elif support == best_support and _origin_set(covering) != _origin_set(best):
-            tied_apart = True  # other origins back another value just as strongly
-    if best_support == 0 or tied_apart:
+    O(n log n): a group can hold thousands of claims about one much-reported figure.
+    """
+    spans = [_widened(c.value) for c in claims]
+    events = sorted(
+        [(low, 0, i) for i, (low, _) in enumerate(spans)]
+        + [(high, 1, i) for i, (_, high) in enumerate(spans)]
+    )
+    active: dict[int, None] = {}
+    counts: Counter[str] = Counter()
+    best: list[int] = []
+    best_origins: frozenset[str] = frozenset()
+    tied = False
+    j = 0
+    while j < len(events):
+        x = events[j][0]
+        while j < len(events) and events[j][0] == x and events[j][1] == 0:
+            i = events[j][2]
+            active[i] = None
+            counts[claims[i].origin_key] += 1
+            j += 1
+        support = len(counts)
+        if support > len(best_origins):
+            best, best_origins, tied = list(active), frozenset(counts), False
+        elif support and support == len(best_origins) and frozenset(counts) != best_origins:
+            tied = True  # other origins back another value just as strongly
+        while j < len(events) and events[j][0] == x and events[j][1] == 1:
+            i = events[j][2]
+            del active[i]
+            origin = claims[i].origin_key
+            counts[origin] -= 1
+            if not counts[origin]:
+                del counts[origin]
+            j += 1
+    if not best or tied:
         return None
-    return best
+    return [claims[i] for i in best]
 
 
-def _tightest(claims: Sequence[ClaimView]) -> tuple[float | None, float | None]:
+def _tightest(claims: Sequence[Backing]) -> tuple[float | None, float | None]:
     """The interval all backers allow, before tolerance; the widened one if only tolerance joins them."""
     lows = [c.value.low for c in claims if c.value.low is not None]
     highs = [c.value.high for c in claims if c.value.high is not None]
@@ -204,5 +268,7 @@ def _tightest(claims: Sequence[ClaimView]) -> tuple[float | None, float | None]:
     return low, high
 
 
-def evaluate(claims: Sequence[ClaimView], window_days: int = tolerance.CONFLICT_WINDOW_DAYS) -> Verdict:
-    return Verdict(find_conflicts(claims, window_days), consensus(claims))
+def evaluate(
+    claims: Sequence[ClaimView], window_days: int = tolerance.CONFLICT_WINDOW_DAYS, limit: int | None = None
+) -> Verdict:
+    return Verdict(find_conflicts(claims, window_days, limit), consensus(backings(claims)))

@@ -144,3 +144,33 @@ class FormKey(Base):
 
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     form_id: Mapped[int] = mapped_column(ForeignKey("subject_forms.id"), primary_key=True)
+
+
+class GroupTally(Base):
+    """How many active claims of a group one source gave for one value, relying on one origin.
+
+    Consensus is computed from these rows, whose number grows with sources, not with claims.
+    """
+
+    __tablename__ = "group_tallies"
+    __table_args__ = (
+        UniqueConstraint(
+            "group_id", "source_key", "origin_key", "value_key", name="uq_group_tallies_backing"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"))
+    source_key: Mapped[str] = mapped_column(String(200))
+    source_name: Mapped[str] = mapped_column(String(200))
+    origin_key: Mapped[str] = mapped_column(String(200))
+    origin_name: Mapped[str] = mapped_column(String(200))
+    value_key: Mapped[str] = mapped_column(String(400))
+    value_low: Mapped[float | None] = mapped_column(Float)
+    value_high: Mapped[float | None] = mapped_column(Float)
+    value_unit: Mapped[str] = mapped_column(String(80))
+    value_dimension: Mapped[str] = mapped_column(String(80))
+    value_hedge: Mapped[str] = mapped_column(String(20))
+    value_label: Mapped[str | None] = mapped_column(String(300))
+    value_display_label: Mapped[str | None] = mapped_column(String(300))
+    claims: Mapped[int] = mapped_column(Integer, default=0)

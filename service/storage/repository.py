@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from service.domain import tolerance
 from service.domain.matching import Candidate, Subject, blocking_keys
-from service.storage.models import Claim, FormKey, Group, SubjectForm, Topic
+from service.storage.models import Claim, FormKey, Group, GroupTally, SubjectForm, Topic
 
 # How many candidate forms the index hands to the scorer, most shared keys first.
 CANDIDATE_LIMIT = 400
@@ -42,8 +44,10 @@ def candidates(session: Session, subject: Subject, unit: str) -> list[Candidate]
         .limit(CANDIDATE_LIMIT)
         .subquery()
     )
-    rows = session.execute(select(SubjectForm).join(ranked, ranked.c.form_id == SubjectForm.id)).scalars()
-    return [Candidate(f.group_id, f.form, f.unit, f.event_date, f.pins, f.generic) for f in rows]
+    columns = (SubjectForm.group_id, SubjectForm.form, SubjectForm.unit, SubjectForm.event_date,
+               SubjectForm.pins, SubjectForm.generic)  # fmt: skip
+    rows = session.execute(select(*columns).join(ranked, ranked.c.form_id == SubjectForm.id))
+    return [Candidate(*row) for row in rows]
 
 
 def add_form(session: Session, group: Group, subject: Subject) -> None:
@@ -80,9 +84,139 @@ def active_claims(session: Session, group_id: int) -> list[Claim]:
     )
 
 
-def active_claims_of_groups(session: Session, group_ids: Sequence[int]) -> dict[int, list[Claim]]:
+_CLAIM_ROW = (
+    Claim.id, Claim.value_text, Claim.value_low, Claim.value_high, Claim.value_unit,
+    Claim.value_dimension, Claim.value_hedge, Claim.value_label, Claim.value_display_label,
+    Claim.source_name, Claim.origin, Claim.as_of, Claim.subject_form,
+)  # fmt: skip
+# The SQL prefilter widens a little more than the domain does, so that float rounding in the
+# database never hides a conflict; the domain then decides on the rows it returns.
+_PREFILTER_SLACK = tolerance.EXACT_RELATIVE * 1.001
+
+
+def _active_in(group_id: int) -> ColumnElement[bool]:
+    return and_(Claim.group_id == group_id, Claim.retracted_at.is_(None))
+
+
+def active_claim_rows(session: Session, group_id: int) -> list[Any]:
+    """The columns verdicts need of every active claim of a group, without building ORM objects."""
+    return list(session.execute(select(*_CLAIM_ROW).where(_active_in(group_id)).order_by(Claim.id)))
+
+
+def _same_time(as_of: date | None, window_days: int) -> ColumnElement[bool]:
+    if as_of is None:
+        return Claim.id.is_not(None)
+    window = timedelta(days=window_days)
+    return or_(Claim.as_of.is_(None), Claim.as_of.between(as_of - window, as_of + window))
+
+
+def possibly_conflicting_rows(
+    session: Session,
+    group_id: int,
+    *,
+    low: float | None,
+    high: float | None,
+    label: str | None,
+    as_of: date | None,
+    window_days: int,
+    exclude: int,
+    after: int = 0,
+    limit: int,
+) -> list[Claim]:
+    """Active claims of a group at the same time whose values may not overlap the given one.
+
+    A superset of the conflicts (the domain decides), in id order after `after`, for paging.
+    """
+    if label is not None:
+        disjoint: ColumnElement[bool] = or_(Claim.value_label.is_(None), Claim.value_label != label)
+    else:
+        sides = []
+        if low is not None:
+            widened_low = low - abs(low) * _PREFILTER_SLACK
+            sides.append(Claim.value_high + func.abs(Claim.value_high) * _PREFILTER_SLACK < widened_low)
+        if high is not None:
+            widened_high = high + abs(high) * _PREFILTER_SLACK
+            sides.append(Claim.value_low - func.abs(Claim.value_low) * _PREFILTER_SLACK > widened_high)
+        if not sides:
+            return []
+        disjoint = or_(*sides)
+    query = (
+        select(Claim)
+        .where(_active_in(group_id), Claim.id > after, Claim.id != exclude, _same_time(as_of, window_days))
+        .where(disjoint)
+        .order_by(Claim.id)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def latest_claims(session: Session, group_id: int, *, exclude: int, limit: int) -> list[Claim]:
+    query = select(Claim).where(_active_in(group_id), Claim.id != exclude).order_by(Claim.id.desc())
+    return list(session.scalars(query.limit(limit)))
+
+
+def value_key(low: float | None, high: float | None, label: str | None) -> str:
+    return (
+        f"{'' if low is None else repr(float(low))}|{'' if high is None else repr(float(high))}|{label or ''}"
+    )
+
+
+def tally(session: Session, claim: Claim, origin_key: str, delta: int) -> None:
+    """Count a claim in (delta=1) or out of (delta=-1) its group's tallies."""
+    key = value_key(claim.value_low, claim.value_high, claim.value_label)
+    row = session.scalars(
+        select(GroupTally).where(
+            GroupTally.group_id == claim.group_id,
+            GroupTally.source_key == claim.source_key,
+            GroupTally.origin_key == origin_key,
+            GroupTally.value_key == key,
+        )
+    ).one_or_none()
+    if row is None:
+        if delta < 0:
+            return
+        row = GroupTally(
+            group_id=claim.group_id, source_key=claim.source_key, source_name=claim.source_name,
+            origin_key=origin_key, origin_name=claim.origin or claim.source_name, value_key=key,
+            value_low=claim.value_low, value_high=claim.value_high, value_unit=claim.value_unit,
+            value_dimension=claim.value_dimension, value_hedge=claim.value_hedge,
+            value_label=claim.value_label, value_display_label=claim.value_display_label, claims=0,
+        )  # fmt: skip
+        session.add(row)
+    row.claims += delta
+    if row.claims <= 0:
+        session.delete(row)
+
+
+def tallies(session: Session, group_id: int) -> list[GroupTally]:
+    query = select(GroupTally).where(GroupTally.group_id == group_id).order_by(GroupTally.id)
+    return list(session.scalars(query))
+
+
+def claims_by_ids(session: Session, ids: Sequence[int]) -> list[Claim]:
+    if not ids:
+        return []
+    by_id = {c.id: c for c in session.scalars(select(Claim).where(Claim.id.in_(ids)))}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def active_claims_of_groups(
+    session: Session, group_ids: Sequence[int], per_group: int | None = None
+) -> dict[int, list[Claim]]:
+    """Active claims of each group, oldest first; with `per_group`, only the latest that many."""
     found: dict[int, list[Claim]] = {gid: [] for gid in group_ids}
     if not group_ids:
+        return found
+    if per_group is not None:
+        rank = func.row_number().over(partition_by=Claim.group_id, order_by=Claim.id.desc()).label("rank")
+        ranked = (
+            select(Claim.id, rank)
+            .where(Claim.group_id.in_(group_ids), Claim.retracted_at.is_(None))
+            .subquery()
+        )
+        latest = select(Claim).join(ranked, ranked.c.id == Claim.id).where(ranked.c.rank <= per_group)
+        for claim in session.scalars(latest.order_by(Claim.group_id, Claim.id)):
+            found[claim.group_id].append(claim)
         return found
     rows = session.scalars(
         select(Claim)

@@ -13,6 +13,7 @@ from service.domain.verdicts import (
     CONFLICTS,
     OTHER_TIME,
     ClaimView,
+    backings,
     compatible,
     consensus,
     evaluate,
@@ -109,7 +110,7 @@ def test_claims_sharing_an_origin_count_once() -> None:
     reuters_b = claim(2, troops(100_000, 100_000), "Antara", "Reuters")
     other = claim(3, troops(94_000, 94_000), "Liputan6.com", "Al Jazeera")
     other_2 = claim(4, troops(94_000, 94_000), "Bisnis.com", "Bloomberg")
-    result = consensus([reuters_a, reuters_b, other, other_2])
+    result = consensus(backings([reuters_a, reuters_b, other, other_2]))
     assert result is not None
     assert result.low == result.high == 94_000
     assert result.independent_origins == 2
@@ -119,7 +120,7 @@ def test_claims_sharing_an_origin_count_once() -> None:
 def test_an_even_split_has_no_consensus() -> None:
     a = claim(1, troops(94_000, 94_000), "a")
     b = claim(2, troops(100_000, 100_000), "b")
-    assert consensus([a, b]) is None
+    assert consensus(backings([a, b])) is None
 
 
 def test_seeded_troop_figures_have_100k_as_consensus() -> None:
@@ -129,7 +130,7 @@ def test_seeded_troop_figures_have_100k_as_consensus() -> None:
         claim(3, troops(100_000, None, MORE_THAN), "Pos-Kupang.com", None, date(2021, 12, 30)),
         claim(4, troops(100_000, 100_000), "Kompas.com", "Reuters", date(2022, 2, 12)),
     ]
-    result = consensus(claims)
+    result = consensus(backings(claims))
     assert result is not None
     assert (result.low, result.high) == (100_000, 100_000)
     assert set(result.sources) == {"Pos-Kupang.com", "Kompas.com"}
@@ -138,9 +139,9 @@ def test_seeded_troop_figures_have_100k_as_consensus() -> None:
 
 
 def test_a_lone_claim_is_a_consensus_but_never_a_certain_one() -> None:
-    result = consensus([claim(1, troops(10_000, 10_000), "alinea.id")])
+    result = consensus(backings([claim(1, troops(10_000, 10_000), "alinea.id")]))
     assert result is not None and result.confidence == 0.5
 
 
 def test_no_claims_no_consensus() -> None:
-    assert consensus([]) is None
+    assert consensus(backings([])) is None
