@@ -175,7 +175,8 @@ def consensus(backed: Sequence[Backing]) -> Consensus | None:
     else:
         low, high = _tightest(backers)
         label = None
-        shown = format_value(Value(None, low, high, first.unit, first.dimension, _hedge_of(low, high)))
+        hedge = _hedge_of(low, high, backers)
+        shown = format_value(Value(None, low, high, first.unit, first.dimension, hedge))
     names = sorted({b.origin_name for b in backers}, key=str.casefold)
     support = sum(b.claims for b in backers)
     total = sum(b.claims for b in backed)
@@ -196,7 +197,11 @@ def consensus(backed: Sequence[Backing]) -> Consensus | None:
     )
 
 
-def _hedge_of(low: float | None, high: float | None) -> str:
+def _hedge_of(low: float | None, high: float | None, backers: Sequence[Backing]) -> str:
+    """The hedge that describes the consensus interval: a backer's own when it is that backer's value."""
+    for backer in backers:
+        if (backer.value.low, backer.value.high) == (low, high):
+            return backer.value.hedge
     if low is not None and high is not None:
         return "exact" if low == high else "range"
     return "at_least" if high is None else "at_most"

@@ -145,3 +145,19 @@ def test_a_lone_claim_is_a_consensus_but_never_a_certain_one() -> None:
 
 def test_no_claims_no_consensus() -> None:
     assert consensus(backings([])) is None
+
+
+def test_a_consensus_keeps_the_words_of_the_value_it_repeats() -> None:
+    result = consensus(backings([claim(1, minutes(120, None, MORE_THAN), "Liputan6.com")]))
+    assert result is not None
+    assert result.explanation.startswith("more than 2 hours")
+
+
+def test_repeated_claims_add_support_but_not_origins() -> None:
+    same = [claim(i, troops(94_000, 94_000), "Liputan6.com") for i in range(3)]
+    rival = [claim(9, troops(60_000, 90_000, RANGE), "alinea.id")]
+    assert len(backings(same + rival)) == 2
+    assert consensus(backings(same + rival)) is None  # one origin each: a tie, however often repeated
+    result = consensus(backings([*same, claim(5, troops(94_000, 94_000), "Kompas.com"), *rival]))
+    assert result is not None
+    assert (result.support, result.independent_origins) == (4, 2)
