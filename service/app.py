@@ -16,6 +16,7 @@ from service import errors
 from service.config import Config
 from service.domain.matching import load_lexicon
 from service.http import views
+from service.http.auth import require_keys_for_writes
 from service.storage.db import Database
 from service.usecases import Context
 
@@ -45,7 +46,9 @@ def create_app(config: Config | None = None) -> Flask:
     )
 
     api = ProblemApi(app, spec_kwargs={"info": {"description": _DESCRIPTION}})
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     app.extensions["ceksilang.api"] = api
+    require_keys_for_writes(app, config.API_KEYS)
     for blueprint in (views.claims, views.groups, views.topics, views.health):
         api.register_blueprint(blueprint)
     _register_error_handlers(app)

@@ -20,6 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 class TestConfig(Config):
+    __test__ = False  # a config, not a test class
+
     def __init__(self, database_url: str) -> None:
         super().__init__()
         self.DATABASE_URL = database_url

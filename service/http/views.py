@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 
 import schemas as s
 from service import usecases
+from service.http.auth import SECURITY
 from service.usecases import ClaimInput, Context
 
 claims = Blueprint("claims", __name__, description="Claims: one source saying one value for one thing")
@@ -26,9 +27,11 @@ def ctx() -> Context:
 @claims.route("/claims")
 class ClaimCollection(MethodView):
     @claims.arguments(s.ClaimIn)
+    @claims.doc(security=SECURITY)
     @claims.response(201, s.PostedClaimOut, description="stored and grouped")
     @claims.alt_response(200, schema=s.PostedClaimOut, description="the same claim was already stored")
     @claims.alt_response(422, schema=s.ProblemOut, description="a field cannot be read")
+    @claims.alt_response(401, schema=s.ProblemOut, description="API keys are set and none was given")
     def post(self, data: ClaimInput) -> tuple[usecases.PostedClaim, int]:
         """Store a claim and return the claims it meets."""
         posted = usecases.post_claim(ctx(), data)
@@ -50,9 +53,11 @@ class ClaimItem(MethodView):
         """Read one claim."""
         return usecases.get_claim(ctx(), claim_id)
 
+    @claims.doc(security=SECURITY)
     @claims.response(200, s.GroupOut, description="the claim's group, re-evaluated without it")
     @claims.alt_response(404, schema=s.ProblemOut)
     @claims.alt_response(409, schema=s.ProblemOut, description="already retracted")
+    @claims.alt_response(401, schema=s.ProblemOut, description="API keys are set and none was given")
     def delete(self, claim_id: str) -> Any:
         """Retract a claim: it leaves its group but is kept for audit."""
         return usecases.retract_claim(ctx(), claim_id)
