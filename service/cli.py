@@ -14,7 +14,7 @@ from marshmallow import ValidationError
 from tqdm import tqdm
 
 from service.config import Config
-from service.usecases import ClaimInput, Context
+from service.usecases import ClaimInput, Context, ImportReport
 
 SEEDS_DIR = Path(os.environ.get("CEKSILANG_SEEDS_DIR") or Path(__file__).resolve().parent.parent / "seeds")
 
@@ -62,9 +62,6 @@ def seed(path: Path) -> None:
 
 
 def _seed(config: Config, path: Path) -> None:
-    from service.storage.migrate import upgrade
-
-    upgrade(config.DATABASE_URL)
     rows = json.loads(path.read_text(encoding="utf-8"))
     report = _import(config, ((i, item) for i, item in enumerate(rows, start=1)))
     click.echo(f"seed: {report.stored} stored, {report.already_stored} already stored")
@@ -78,7 +75,7 @@ def _seed(config: Config, path: Path) -> None:
 @click.argument("file", type=click.File("r", encoding="utf-8"))
 @click.option("--batch-size", default=500, show_default=True)
 def import_(file: TextIO, batch_size: int) -> None:
-    """Bulk-import claims from a JSON Lines file (one POST /claims body per line)."""
+    """Bulk-import claims from a JSON Lines file (one POST /claims body per line; migrates first)."""
     lines = tqdm(file, desc="importing", unit=" lines", file=sys.stderr, disable=None)
     report = _import(Config(), _json_lines(lines), batch_size=batch_size)
     for line, reason in report.rejected:
@@ -97,10 +94,12 @@ def _json_lines(lines: Iterator[str]) -> Iterator[tuple[int, object]]:
             yield number, f"not JSON: {exc.msg} at column {exc.colno}"
 
 
-def _import(config: Config, rows: Iterator[tuple[int, object]], batch_size: int = 500):  # type: ignore[no-untyped-def]
+def _import(config: Config, rows: Iterator[tuple[int, object]], batch_size: int = 500) -> ImportReport:
     from schemas import ClaimIn
+    from service.storage.migrate import upgrade
     from service.usecases import import_claims
 
+    upgrade(config.DATABASE_URL)
     schema = ClaimIn()
 
     def loaded() -> Iterator[tuple[int, ClaimInput | str]]:

@@ -1,0 +1,71 @@
+"""The `ceksilang` commands, on a real database file."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from service.cli import SEEDS_DIR, main
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch) -> dict[str, str]:
+    url = f"sqlite:///{tmp_path}/cli.db"
+    monkeypatch.setenv("CEKSILANG_DATABASE_URL", url)
+    monkeypatch.delenv("CEKSILANG_API_KEYS", raising=False)
+    return {"CEKSILANG_DATABASE_URL": url}
+
+
+def _claims(url: str) -> list[dict]:
+    from service.app import create_app
+    from service.config import Config
+
+    config = Config()
+    config.DATABASE_URL = url
+    app = create_app(config)
+    body = app.test_client().get("/claims?per_page=100&include_retracted=true").get_json()
+    app.extensions["ceksilang"].db.dispose()
+    return body["items"]
+
+
+def test_db_upgrade_then_seed_twice_stores_the_seed_once(env) -> None:
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
+    first = runner.invoke(main, ["seed"])
+    second = runner.invoke(main, ["seed"])
+    expected = len(json.loads((SEEDS_DIR / "claims.json").read_text(encoding="utf-8")))
+    assert first.exit_code == 0 and f"{expected} stored" in first.output
+    assert second.exit_code == 0
+    assert f"0 stored, {expected} already stored" in second.output
+    assert len(_claims(env["CEKSILANG_DATABASE_URL"])) == expected
+
+
+def test_import_stores_good_lines_and_reports_bad_ones_by_line_number(env, tmp_path) -> None:
+    good = {
+        "subject": "jumlah pengungsi banjir di Demak",
+        "value": "sekitar 20.000 orang",
+        "source": {"name": "Antara"},
+    }
+    other = {**good, "value": "21.000 orang", "source": {"name": "Kompas.com"}}
+    lines = [
+        json.dumps(good),
+        "{broken json",
+        json.dumps({**good, "value": "banyak sekali"}),
+        "",
+        json.dumps({**good, "source": {}}),
+        json.dumps(other),
+        json.dumps(good),
+    ]
+    path = tmp_path / "claims.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["import", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "import: 2 stored, 1 already stored, 3 rejected" in result.output
+    assert "line 2: rejected: not JSON" in result.output
+    assert "line 3: rejected: value: cannot read 'banyak sekali'" in result.output
+    assert "line 5: rejected: source" in result.output
+    stored = _claims(env["CEKSILANG_DATABASE_URL"])
+    assert sorted(c["source"]["name"] for c in stored) == ["Antara", "Kompas.com"]
+    assert stored[0]["group_id"] == stored[1]["group_id"]
