@@ -69,31 +69,33 @@ def recall(ctx: Context, bodies: list[dict[str, Any]]) -> tuple[float, int]:
     """Share of brute-force joinable groups that the index also finds, over all queries."""
     with ctx.db.reading() as session:
         forms = list(session.scalars(select(SubjectForm)))
-        by_unit: dict[str, list[SubjectForm]] = {}
+        by_measure: dict[str, list[SubjectForm]] = {}
         for form in forms:
-            by_unit.setdefault(form.unit, []).append(form)
+            by_measure.setdefault(form.measure, []).append(form)
         expected_total = found_total = 0
         schema = ClaimIn()
         from service.usecases import read_value
 
         for body in bodies:
             data = schema.load(body)
-            unit = read_value(data).unit
+            value = read_value(data)
+            measure = matching.measure_of(value.dimension, value.unit)
             subject = matching.normalise_subject(data.subject, ctx.lexicon)
-            pool = by_unit.get(unit, [])
+            pool = by_measure.get(measure, [])
             hits = process.extract(
                 subject.form, [f.form for f in pool], scorer=fuzz.ratio, processor=None,
                 score_cutoff=matching.JOIN_THRESHOLD * 100, limit=None,
             )  # fmt: skip
             brute = {
                 pool[i].group_id for _, _, i in hits
-                if matching.can_join(subject, unit, data.event_date, _candidate(pool[i]))
+                if matching.similarity(subject.form, pool[i].form) >= matching.JOIN_THRESHOLD
+                and matching.can_join(subject, measure, data.event_date, _candidate(pool[i]))
             }  # fmt: skip
-            candidates = repo.candidates(session, subject, unit)
+            candidates = repo.candidates(session, subject, measure)
             indexed = {
                 c.group_id for c in candidates
                 if matching.similarity(subject.form, c.form) >= matching.JOIN_THRESHOLD
-                and matching.can_join(subject, unit, data.event_date, c)
+                and matching.can_join(subject, measure, data.event_date, c)
             }  # fmt: skip
             expected_total += len(brute)
             found_total += len(brute & indexed)
@@ -101,7 +103,9 @@ def recall(ctx: Context, bodies: list[dict[str, Any]]) -> tuple[float, int]:
 
 
 def _candidate(form: SubjectForm) -> matching.Candidate:
-    return matching.Candidate(form.group_id, form.form, form.unit, form.event_date, form.pins, form.generic)
+    return matching.Candidate(
+        form.group_id, form.form, form.measure, form.event_date, form.pins, form.generic
+    )
 
 
 def run(size: int, queries: int, seed: int, workdir: Path) -> dict[str, Any]:

@@ -5,11 +5,12 @@ Inputs load into the use cases' dataclasses; outputs dump the storage models as 
 
 from __future__ import annotations
 
+import contextlib
 import math
 from datetime import UTC, date, datetime
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate, validates_schema
+from marshmallow import RAISE, Schema, ValidationError, fields, post_load, pre_load, validate
 
 from service.usecases import ClaimInput
 
@@ -17,37 +18,76 @@ LANGUAGES = ("id", "en")
 VALUE_KEYS = ("low", "high", "amount", "unit", "hedge", "label")
 
 
+# Dates outside these are typos, not news; they also keep date arithmetic away from its limits.
+EARLIEST = date(1800, 1, 1)
+LATEST = date(2200, 12, 31)
+# Ids are 32-bit in PostgreSQL.
+MAX_ID = 2**31 - 1
+
+
+def _no_nul(value: Any, path: str = "") -> None:
+    """PostgreSQL cannot store NUL characters; no news text needs them."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValidationError("must not contain NUL characters", path or "body")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _no_nul(item, path or str(key))
+    elif isinstance(value, list):
+        for item in value:
+            _no_nul(item, path)
+
+
 class _Strict(Schema):
     class Meta:
         unknown = RAISE
-        ordered = True
+
+    @pre_load
+    def _reject_nul(self, data: Any, **kwargs: Any) -> Any:
+        _no_nul(data)
+        return data
 
 
 # --- fields ------------------------------------------------------------------------------------
+
+
+class Text(fields.String):
+    """A string with its surrounding white space removed before it is validated."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        return super()._deserialize(value, attr, data, **kwargs).strip()
+
+
+def _in_range(day: date) -> None:
+    if not EARLIEST <= day <= LATEST:
+        raise ValidationError(f"must lie between {EARLIEST.isoformat()} and {LATEST.isoformat()}")
 
 
 class FlexibleDate(fields.Date):
     """A calendar date; a full timestamp is accepted and read as its own local date."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> date:
+        day: date | None = None
         if isinstance(value, str) and len(value) > 10:
-            try:
-                return datetime.fromisoformat(value).date()
-            except ValueError:
-                pass
-        return super()._deserialize(value, attr, data, **kwargs)
+            with contextlib.suppress(ValueError):
+                day = datetime.fromisoformat(value).date()
+        if day is None:
+            day = super()._deserialize(value, attr, data, **kwargs)
+        _in_range(day)
+        return day
 
 
 class FlexibleDateTime(fields.DateTime):
     """A timestamp; a bare date means midnight UTC of that day."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        parsed: datetime | None = None
         if isinstance(value, str) and len(value) == 10:
-            try:
-                return datetime.combine(date.fromisoformat(value), datetime.min.time(), tzinfo=UTC)
-            except ValueError:
-                pass
-        parsed: datetime = super()._deserialize(value, attr, data, **kwargs)
+            with contextlib.suppress(ValueError):
+                parsed = datetime.combine(date.fromisoformat(value), datetime.min.time(), tzinfo=UTC)
+        if parsed is None:
+            parsed = super()._deserialize(value, attr, data, **kwargs)
+        _in_range(parsed.date())
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
@@ -72,23 +112,43 @@ class ValueField(fields.Field):
         raise self.make_error("invalid")
 
 
+_PART_LENGTHS = {"unit": 60, "hedge": 40, "label": 200}
+
+
 def _value_parts(parts: dict[str, Any]) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
+    cleaned: dict[str, Any] = {}
     for key, item in parts.items():
         if key not in VALUE_KEYS:
             errors[key] = [f"unknown key; allowed: {', '.join(VALUE_KEYS)}"]
+        elif item is None:
+            continue
         elif key in ("low", "high", "amount"):
-            if item is not None and (isinstance(item, bool) or not isinstance(item, int | float)):
-                errors[key] = ["must be a number"]
-            elif isinstance(item, float) and not math.isfinite(item):
+            number = _finite(item)
+            if number is None:
                 errors[key] = ["must be a finite number"]
-        elif item is not None and not isinstance(item, str):
+            cleaned[key] = number
+        elif not isinstance(item, str):
             errors[key] = ["must be a string"]
+        elif len(item) > _PART_LENGTHS[key]:
+            errors[key] = [f"must be at most {_PART_LENGTHS[key]} characters"]
+        else:
+            cleaned[key] = item
     if errors:
         raise ValidationError(errors)
-    if not any(parts.get(k) is not None for k in ("low", "high", "amount", "label")):
+    if not any(k in cleaned for k in ("low", "high", "amount", "label")):
         raise ValidationError("needs low and/or high, amount, or label")
-    return {k: v for k, v in parts.items() if v is not None}
+    return cleaned
+
+
+def _finite(item: Any) -> float | None:
+    if isinstance(item, bool) or not isinstance(item, int | float):
+        return None
+    try:
+        number = float(item)
+    except OverflowError:  # an integer beyond any float
+        return None
+    return number if math.isfinite(number) else None
 
 
 class Amount(fields.Float):
@@ -111,35 +171,30 @@ class Id(fields.String):
 
 
 class SourceIn(_Strict):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = Text(required=True, validate=validate.Length(min=1, max=200))
     url = fields.Url(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
 
 class ClaimIn(_Strict):
-    subject = fields.String(required=True, validate=validate.Length(min=3, max=300))
+    subject = Text(required=True, validate=validate.Length(min=3, max=300))
     value = ValueField(required=True, metadata={"oneOf": [{"type": "string"}, {"type": "object"}]})
-    unit = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=80))
+    unit = Text(load_default=None, allow_none=True, validate=validate.Length(min=1, max=60))
     source = fields.Nested(SourceIn, required=True)
     published_at = FlexibleDateTime(load_default=None, allow_none=True)
     as_of = FlexibleDate(load_default=None, allow_none=True)
     event_date = FlexibleDate(load_default=None, allow_none=True)
-    topic = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=200))
+    topic = Text(load_default=None, allow_none=True, validate=validate.Length(min=1, max=200))
     quote = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=5000))
-    attributed_to = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
-    origin = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=200))
+    attributed_to = Text(load_default=None, allow_none=True, validate=validate.Length(max=300))
+    origin = Text(load_default=None, allow_none=True, validate=validate.Length(min=1, max=200))
     language = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(LANGUAGES))
-
-    @validates_schema
-    def _subject_has_words(self, data: dict[str, Any], **kwargs: Any) -> None:
-        if len(data.get("subject", "").strip()) < 3:
-            raise ValidationError("must have at least 3 characters besides spaces", "subject")
 
     @post_load
     def _to_input(self, data: dict[str, Any], **kwargs: Any) -> ClaimInput:
         source = data.pop("source")
         return ClaimInput(
-            subject=data.pop("subject").strip(),
-            source_name=source["name"].strip(),
+            subject=data.pop("subject"),
+            source_name=source["name"],
             source_url=source.get("url"),
             **data,
         )
@@ -151,16 +206,18 @@ class PageArgs(_Strict):
 
 
 class ClaimQuery(PageArgs):
-    source = fields.String(load_default=None, metadata={"description": "outlet name, any case"})
-    q = fields.String(load_default=None, validate=validate.Length(max=200))
-    topic = fields.String(load_default=None, metadata={"description": "topic slug"})
-    group = fields.Integer(load_default=None, data_key="group", validate=validate.Range(min=1))
+    source = Text(
+        load_default=None, validate=validate.Length(max=200), metadata={"description": "outlet name"}
+    )
+    q = Text(load_default=None, validate=validate.Length(max=200))
+    topic = Text(load_default=None, validate=validate.Length(max=120), metadata={"description": "topic slug"})
+    group = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID))
     include_retracted = fields.Boolean(load_default=False)
 
 
 class GroupQuery(PageArgs):
-    q = fields.String(load_default=None, validate=validate.Length(max=200))
-    topic = fields.String(load_default=None, metadata={"description": "topic slug"})
+    q = Text(load_default=None, validate=validate.Length(max=200))
+    topic = Text(load_default=None, validate=validate.Length(max=120), metadata={"description": "topic slug"})
     conflict = fields.Boolean(load_default=None, allow_none=True)
 
 

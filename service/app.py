@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 import swagger_ui_bundle
-from flask import Flask, Response, send_from_directory
+from flask import Flask, Response, request, send_from_directory
 from flask_smorest import Api
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
@@ -69,10 +69,19 @@ def _register_error_handlers(app: Flask) -> None:
             headers={"Retry-After": "5"},
         )  # fmt: skip
 
+    @app.before_request
+    def _reject_nul_in_url() -> Response | None:
+        # No path or query of this API contains NUL, and PostgreSQL cannot compare with one.
+        if "\x00" in request.path or any("\x00" in v for v in request.args.values()):
+            return errors.problem(400, "Bad Request", "the URL contains a NUL character")
+        return None
+
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Any:
         if isinstance(error, HTTPException):
             return errors.from_http_exception(error)
+        if isinstance(error, RecursionError):
+            return errors.problem(400, "Bad Request", "the JSON body is nested too deeply")
         log.exception("unhandled error")
         return errors.problem(
             500, "Internal Server Error", "an unexpected error occurred; it has been logged"

@@ -10,8 +10,6 @@ from pathlib import Path
 
 from service.domain import tolerance
 
-INSTANCE_DIR = Path(os.environ.get("CEKSILANG_INSTANCE_DIR", Path.cwd() / "instance"))
-
 
 def _int(name: str, default: int) -> int:
     raw = os.environ.get(name)
@@ -24,7 +22,8 @@ def _int(name: str, default: int) -> int:
 
 
 def default_database_url() -> str:
-    return f"sqlite:///{INSTANCE_DIR / 'ceksilang.db'}"
+    instance = Path(os.environ.get("CEKSILANG_INSTANCE_DIR") or Path.cwd() / "instance")
+    return f"sqlite:///{instance / 'ceksilang.db'}"
 
 
 class Config:
@@ -36,7 +35,6 @@ class Config:
         self.MAX_CONTENT_LENGTH = _int("CEKSILANG_MAX_BODY_BYTES", 1_000_000)
         self.CONFLICT_WINDOW_DAYS = _int("CEKSILANG_CONFLICT_WINDOW_DAYS", tolerance.CONFLICT_WINDOW_DAYS)
         self.LEXICON_PATH = os.environ.get("CEKSILANG_LEXICON") or None
-        self.MAX_PER_PAGE = 100
         self.API_KEYS = [k.strip() for k in os.environ.get("CEKSILANG_API_KEYS", "").split(",") if k.strip()]
         # SQLite: how long a writer waits for another worker's transaction before giving up.
         self.SQLITE_BUSY_TIMEOUT_MS = _int("CEKSILANG_SQLITE_BUSY_TIMEOUT_MS", 15_000)
@@ -48,5 +46,4 @@ class Config:
         self.OPENAPI_JSON_PATH = "openapi.json"
         self.OPENAPI_SWAGGER_UI_PATH = "docs"
         self.OPENAPI_SWAGGER_UI_URL = "/docs/static/"
-        self.JSON_SORT_KEYS = False
         self.TESTING = False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import Response, json
@@ -50,6 +51,17 @@ class InvalidClaim(DomainError):
 class AlreadyRetracted(DomainError):
     status = 409
     title = "Conflict"
+
+
+class RetractedClaim(AlreadyRetracted):
+    """The very same claim was stored and then retracted; posting it again does not revive it."""
+
+    def __init__(self, claim_id: int, retracted_at: datetime) -> None:
+        super().__init__(
+            f"this claim is stored as claim {claim_id}, retracted at {retracted_at.isoformat()}; "
+            "it is kept for audit and stays retracted"
+        )
+        self.claim_id = claim_id
 
 
 def invalid_value(exc: UnparseableValue, prefix: str = "") -> InvalidClaim:

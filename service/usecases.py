@@ -7,11 +7,11 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from rapidfuzz import fuzz, process
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from service.domain import matching, verdicts
@@ -21,11 +21,13 @@ from service.domain.values import (
     Value,
     detect_language,
     parse_value,
+    resolve_unit,
     value_from_parts,
 )
 from service.errors import (
     AlreadyRetracted,
-    InvalidClaim,
+    DomainError,
+    RetractedClaim,
     UnknownClaim,
     UnknownGroup,
     UnknownTopic,
@@ -33,7 +35,7 @@ from service.errors import (
 )
 from service.storage import repository as repo
 from service.storage.db import Database
-from service.storage.models import Claim, Group, Topic, utcnow
+from service.storage.models import Claim, Group, utcnow
 
 # Groups offered as `related` in a POST response, and claims shown of each.
 RELATED_GROUPS = 5
@@ -100,27 +102,33 @@ def slugify(text: str) -> str:
 
 def read_value(data: ClaimInput) -> Value:
     try:
-        if isinstance(data.value, dict):
-            parts = dict(data.value)
-            if "unit" not in parts and data.unit:
-                parts["unit"] = data.unit
-            return value_from_parts(**parts)
-        return parse_value(data.value, unit=data.unit, language=data.language)
+        if isinstance(data.value, str):
+            return parse_value(data.value, unit=data.unit, language=data.language)
+        parts = dict(data.value)
+        if data.unit and "unit" in parts and resolve_unit(parts["unit"]) != resolve_unit(data.unit):
+            raise UnparseableValue(data.unit, f"the value's own unit is {parts['unit']!r}", field="unit")
+        parts.setdefault("unit", data.unit)
+        return value_from_parts(**parts)
     except UnparseableValue as exc:
-        raise invalid_value(exc, prefix="value." if isinstance(data.value, dict) else "") from exc
+        prefix = "value." if isinstance(data.value, dict) and exc.field != "unit" else ""
+        raise invalid_value(exc, prefix=prefix) from exc
 
 
-def fingerprint(data: ClaimInput, as_of: date | None) -> str:
-    value = data.value if isinstance(data.value, dict) else " ".join(fold(data.value).split())
+def source_key(name: str) -> str:
+    """Outlets compare without case, accents or extra spaces: "Kompas.com" is "KOMPAS.COM "."""
+    return " ".join(fold(name).split())
+
+
+def fingerprint(data: ClaimInput, value: Value, as_of: date | None) -> str:
+    """The same source, subject, value and dates: the same claim, however it was written."""
     key = [
-        " ".join(fold(data.source_name).split()),
+        source_key(data.source_name),
         " ".join(fold(data.subject).split()),
-        value,
-        fold(data.unit or ""),
+        [value.dimension, value.unit, value.low, value.high, value.hedge, value.label],
         as_of.isoformat() if as_of else None,
         data.event_date.isoformat() if data.event_date else None,
     ]
-    return hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()
+    return hashlib.sha256(json.dumps(key).encode()).hexdigest()
 
 
 def _origin_key(origin: str | None, source_name: str) -> str:
@@ -165,9 +173,11 @@ def _post(ctx: Context, session: Session, data: ClaimInput, *, with_matches: boo
     value = read_value(data)
     subject = matching.normalise_subject(data.subject, ctx.lexicon)
     as_of = data.as_of or (data.published_at.date() if data.published_at else None) or data.event_date
-    print_ = fingerprint(data, as_of)
+    print_ = fingerprint(data, value, as_of)
     existing = repo.claim_by_fingerprint(session, print_)
     if existing is not None:
+        if existing.retracted_at is not None:
+            raise RetractedClaim(existing.id, existing.retracted_at)
         if not with_matches:
             return PostedClaim(existing, existing.group, [], created=False)
         return _posted(ctx, session, existing, None, None, created=False)
@@ -203,8 +213,14 @@ def import_claims(
                 try:
                     with session.begin_nested():
                         posted = _post(ctx, session, item, with_matches=False)
-                except InvalidClaim as exc:
+                except RetractedClaim:
+                    report.already_stored += 1
+                    continue
+                except DomainError as exc:
                     report.rejected.append((line, exc.detail))
+                    continue
+                except DataError as exc:  # a value the database refuses: this line only
+                    report.rejected.append((line, f"the database refused it: {exc.orig}"))
                     continue
                 if posted.created:
                     report.stored += 1
@@ -232,10 +248,9 @@ def _store(
 ) -> tuple[Claim, list[matching.Scored], list[Claim]]:
     topic_slug = None
     if data.topic and (topic_slug := slugify(data.topic)):
-        repo.ensure_topic(session, topic_slug, data.topic.strip())
-    ranking = matching.rank(
-        subject, value.unit, data.event_date, repo.candidates(session, subject, value.unit)
-    )
+        repo.ensure_topic(session, topic_slug, data.topic)
+    measure = matching.measure_of(value.dimension, value.unit)
+    ranking = matching.rank(subject, measure, data.event_date, repo.candidates(session, subject, measure))
     if ranking.join is not None:
         group = session.get_one(Group, ranking.join.group_id)
         if group.topic_slug is None and topic_slug:
@@ -243,7 +258,7 @@ def _store(
         similarity: float | None = ranking.join.similarity
     else:
         group = Group(
-            label=data.subject.strip(),
+            label=data.subject,
             topic_slug=topic_slug or None,
             dimension=value.dimension,
             unit=value.unit,
@@ -254,7 +269,7 @@ def _store(
         similarity = None
     claim = Claim(
         fingerprint=print_,
-        subject=data.subject.strip(),
+        subject=data.subject,
         subject_form=subject.form,
         value_text=data.value if isinstance(data.value, str) else None,
         value_low=value.low,
@@ -265,16 +280,16 @@ def _store(
         value_label=value.label,
         value_display_label=value.display_label,
         unit_given=data.unit,
-        source_name=data.source_name.strip(),
-        source_key=data.source_name.strip().casefold(),
+        source_name=data.source_name,
+        source_key=source_key(data.source_name),
         source_url=data.source_url,
-        published_at=data.published_at,
+        published_at=data.published_at.astimezone(UTC) if data.published_at else None,
         as_of=as_of,
         event_date=data.event_date,
         topic_slug=topic_slug or None,
         quote=data.quote,
         attributed_to=data.attributed_to,
-        origin=data.origin.strip() if data.origin else None,
+        origin=data.origin,
         language=data.language or detect_language(" ".join(filter(None, [data.subject, data.quote]))),
         group_id=group.id,
         similarity=similarity,
@@ -407,8 +422,9 @@ def _posted(
     matches = [Match(other, -neg_sim, rel) for _, neg_sim, _, other, rel in ordered]
     if related is None:  # a repeated POST: look again
         subject = matching.normalise_subject(claim.subject, ctx.lexicon)
-        candidates = repo.candidates(session, subject, claim.value_unit)
-        related = [r for r in matching.rank(subject, claim.value_unit, claim.event_date, candidates).related
+        measure = matching.measure_of(claim.value_dimension, claim.value_unit)
+        candidates = repo.candidates(session, subject, measure)
+        related = [r for r in matching.rank(subject, measure, claim.event_date, candidates).related
                    if r.group_id != group.id]  # fmt: skip
     related = related[:RELATED_GROUPS]
     by_group = repo.active_claims_of_groups(session, [r.group_id for r in related], RELATED_CLAIMS_PER_GROUP)
@@ -440,8 +456,15 @@ def retract_claim(ctx: Context, claim_id: str) -> GroupView:
 # --- reading -----------------------------------------------------------------------------------
 
 
+_ID = re.compile(r"[0-9]{1,10}")
+MAX_ID = 2**31 - 1  # ids are 32-bit in PostgreSQL
+
+
 def _int_id(raw: str) -> int | None:
-    return int(raw) if raw.isdigit() and len(raw) < 18 else None
+    if not _ID.fullmatch(raw):
+        return None
+    number = int(raw)
+    return number if 0 < number <= MAX_ID else None
 
 
 def _claim(session: Session, claim_id: str) -> Claim:
@@ -457,9 +480,9 @@ def get_claim(ctx: Context, claim_id: str) -> Claim:
         return _claim(session, claim_id)
 
 
-def list_claims(ctx: Context, **filters: Any) -> repo.Page:
+def list_claims(ctx: Context, *, source: str | None = None, **filters: Any) -> repo.Page:
     with ctx.db.reading() as session:
-        return repo.claims_page(session, **filters)
+        return repo.claims_page(session, source=source_key(source) if source else None, **filters)
 
 
 def get_group(ctx: Context, group_id: str) -> GroupView:
@@ -511,12 +534,13 @@ class TopicConflicts:
 
 def topic_conflicts(ctx: Context, slug: str) -> TopicConflicts:
     with ctx.db.reading() as session:
-        topic = session.get(Topic, slug)
-        if topic is None:
+        found = repo.topic_with_counts(session, slug)
+        if found is None:
             raise UnknownTopic(slug)
+        topic, n, conflicting = found
         groups = repo.conflicting_groups(session, slug)
         claims = repo.active_claims_of_groups(session, [g.id for g in groups])
-        summary = next(s for s in _topic_summaries(session) if s.slug == slug)
+        summary = TopicSummary(topic.slug, topic.label, n, conflicting)
         return TopicConflicts(summary, [GroupView(g, claims[g.id]) for g in groups])
 
 

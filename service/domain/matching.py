@@ -20,11 +20,15 @@ from functools import lru_cache
 from pathlib import Path
 
 from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
 
 # Similarity (0..1) from which a claim joins the group of the best match.
 JOIN_THRESHOLD = 0.85
 # Similarity from which a claim of a group that was not joined is offered as `related`.
 RELATED_THRESHOLD = 0.60
+# Two words are the same word when their optimal-alignment similarity reaches this
+# ("bajnir" for "banjir": one transposition in six letters).
+WORD_MATCH = 0.75
 # A subject needs this many content tokens to join a group by itself: shorter ones
 # ("jumlah korban", "the number") are a known source of false merges.
 MIN_CONTENT_TOKENS = 2
@@ -34,12 +38,15 @@ _NYA_WORDS = frozenset({"hanya", "punya", "tanya", "bertanya", "penanya", "karen
 DEFAULT_LEXICON_PATH = Path(__file__).with_name("lexicon.toml")
 
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
+_DIGIT_RANKS = {"1": 1, "2": 2, "3": 3, "4": 4}
 _ORDINALS = {
-    "pertama": 1, "kesatu": 1, "first": 1, "kedua": 2, "second": 2,
-    "ketiga": 3, "third": 3, "keempat": 4, "fourth": 4,
+    "pertama": 1, "kesatu": 1, "first": 1, "kedua": 2, "second": 2, "ketiga": 3, "third": 3,
+    "keempat": 4, "fourth": 4, "kelima": 5, "fifth": 5, "keenam": 6, "sixth": 6,
 }  # fmt: skip
-_QUARTER_WORDS = frozenset({"kuartal", "triwulan", "kwartal", "quarter"})
-_HALF_WORDS = frozenset({"semester"})
+# "kedua" before a noun means "both"; after one, "second".
+_BOTH = frozenset({"kedua"})
+_PERIOD_WORDS = {"kuartal": "q", "triwulan": "q", "kwartal": "q", "quarter": "q", "semester": "h"}
+# "may" is left out: in English it is more often a verb than a month.
 _MONTHS = {
     "januari": 1, "january": 1, "jan": 1, "februari": 2, "february": 2, "feb": 2, "maret": 3, "march": 3,
     "april": 4, "apr": 4, "mei": 5, "juni": 6, "june": 6, "juli": 7, "july": 7, "agustus": 8, "august": 8,
@@ -121,37 +128,33 @@ def normalise_subject(text: str, lexicon: Lexicon) -> Subject:
     raw = tokenize(text)
     tokens: set[str] = set()
     pins: set[str] = set()
-    content = 0
     i = 0
     while i < len(raw):
+        pin, used = _pin(raw, i, lexicon)
+        if used:
+            if pin:
+                pins.add(pin)
+            i += used
+            continue
         step, token, direction = _lookup(raw, i, lexicon)
+        i += step
         if token is None:
-            period, used = _period(raw, i)
-            if period:
-                pins.add(period)
-                i += used
-                continue
-            word = raw[i]
+            word = raw[i - 1]
             if word in lexicon.stopwords or word in lexicon.generic:
-                i += 1
                 continue
             if _HAS_DIGIT.search(word):
                 pins.add(f"id:{word}")
-                i += 1
                 continue
             token = word
         if direction:
             pins.add(f"dir:{direction}")
-        if token not in tokens:
-            tokens.add(token)
-            content += 1
-        i += step
+        tokens.add(token)
     ordered = tuple(sorted(tokens))
     return Subject(
         text=text,
         form=" ".join(ordered),
         pins=" ".join(sorted(pins)),
-        generic=content < MIN_CONTENT_TOKENS,
+        generic=len(ordered) < MIN_CONTENT_TOKENS,
         tokens=ordered,
     )
 
@@ -164,36 +167,69 @@ def _lookup(raw: list[str], i: int, lexicon: Lexicon) -> tuple[int, str | None, 
     return 1, None, None
 
 
-def _period(raw: list[str], i: int) -> tuple[str | None, int]:
-    """A token (or two) that pins a period: a year, a quarter, a half, a month."""
+def _pin(raw: list[str], i: int, lexicon: Lexicon) -> tuple[str | None, int]:
+    """A token (or two) that pins a period or a rank, and how many it uses; (None, 0) for any other."""
     word = raw[i]
+    following = raw[i + 1] if i + 1 < len(raw) else ""
     if _YEAR.match(word):
         return f"y:{word}", 1
     if m := _QUARTER_TOKEN.match(word):
         return f"q:{m.group(1)}", 1
-    if word in _QUARTER_WORDS or word in _HALF_WORDS:
-        kind = "q" if word in _QUARTER_WORDS else "h"
-        for j in (i + 1, i - 1):  # "kuartal III", "third quarter"
-            if 0 <= j < len(raw):
-                n = _ROMAN.get(raw[j]) or _ORDINALS.get(raw[j]) or (int(raw[j]) if raw[j] in "1234" else None)
-                if n:
-                    return f"{kind}:{n}", 2 if j > i else 1
-        return None, 1
+    if word in _PERIOD_WORDS:  # "kuartal III", "semester 1"
+        rank = _ROMAN.get(following) or _ORDINALS.get(following) or _DIGIT_RANKS.get(following)
+        return (f"{_PERIOD_WORDS[word]}:{rank}", 2) if rank else (None, 1)
+    if word in _ORDINALS:
+        if following in _PERIOD_WORDS:  # "third quarter"
+            return f"{_PERIOD_WORDS[following]}:{_ORDINALS[word]}", 2
+        if word in _BOTH and (i == 0 or raw[i - 1] in lexicon.stopwords):
+            return None, 0  # "kedua pemimpin": both leaders, not the second
+        return f"rank:{_ORDINALS[word]}", 1  # "dosis kedua", "second wave"
     if word in _MONTHS:
         return f"m:{_MONTHS[word]:02d}", 1
-    if (word in _ROMAN or word in _ORDINALS) and i + 1 < len(raw) and raw[i + 1] in _QUARTER_WORDS:
-        return None, 1  # read with the quarter word that follows
     return None, 0
 
 
-def blocking_keys(subject: Subject, unit: str) -> list[str]:
+def measure_of(dimension: str, unit: str) -> str:
+    """What a claim measures: claims of different measures never group."""
+    return f"{dimension}|{unit}"
+
+
+def blocking_keys(subject: Subject, measure: str) -> list[str]:
     """Index keys: a stored subject is a candidate when it shares one of them."""
-    return [f"{unit}|{token}" for token in subject.tokens]
+    return [f"{measure}|{token}" for token in subject.tokens]
 
 
 def similarity(a: str, b: str) -> float:
-    """Score two forms. The forms are already normalised and sorted: no processor."""
-    return fuzz.ratio(a, b, processor=None) / 100.0
+    """Score two forms (normalised, sorted: no processor) from 0 to 1.
+
+    The characters must be alike (rapidfuzz's ratio, which forgives typos and word order once
+    sorted) and so must the words: one differing word among three ("tentara AS di Polandia" vs
+    "... di Rumania") scores the share of words both sides have, however long the shared ones are.
+    """
+    if a == b:
+        return 1.0
+    chars = fuzz.ratio(a, b, processor=None) / 100.0
+    if chars < RELATED_THRESHOLD:
+        return chars
+    return min(chars, word_agreement(a.split(), b.split()))
+
+
+def word_agreement(a: list[str], b: list[str]) -> float:
+    """Dice coefficient over words; a word matches one of the other side within a typo or two."""
+    if not a or not b:
+        return 0.0
+    left = list(b)
+    matched = 0
+    for word in a:
+        if word in left:
+            left.remove(word)
+            matched += 1
+            continue
+        best = max(left, key=lambda other: OSA.normalized_similarity(word, other), default=None)
+        if best is not None and OSA.normalized_similarity(word, best) >= WORD_MATCH:
+            left.remove(best)
+            matched += 1
+    return 2 * matched / (len(a) + len(b))
 
 
 @dataclass(frozen=True)
@@ -202,7 +238,7 @@ class Candidate:
 
     group_id: int
     form: str
-    unit: str
+    measure: str
     event_date: date | None
     pins: str
     generic: bool
@@ -221,10 +257,10 @@ class Ranking:
     related: list[Scored]
 
 
-def can_join(subject: Subject, unit: str, event_date: date | None, candidate: Candidate) -> bool:
+def can_join(subject: Subject, measure: str, event_date: date | None, candidate: Candidate) -> bool:
     """The hard rules: checked before any score is allowed to merge two claims."""
     return (
-        candidate.unit == unit
+        candidate.measure == measure
         and candidate.event_date == event_date
         and candidate.pins == subject.pins
         and not subject.generic
@@ -232,16 +268,16 @@ def can_join(subject: Subject, unit: str, event_date: date | None, candidate: Ca
     )
 
 
-def rank(subject: Subject, unit: str, event_date: date | None, candidates: Iterable[Candidate]) -> Ranking:
+def rank(subject: Subject, measure: str, event_date: date | None, candidates: Iterable[Candidate]) -> Ranking:
     """The group to join (best joinable match at or over the threshold) and the related groups."""
     best_by_group: dict[int, Scored] = {}
     for cand in candidates:
-        if cand.unit != unit:
+        if cand.measure != measure:
             continue
         score = similarity(subject.form, cand.form)
         if score < RELATED_THRESHOLD:
             continue
-        joinable = score >= JOIN_THRESHOLD and can_join(subject, unit, event_date, cand)
+        joinable = score >= JOIN_THRESHOLD and can_join(subject, measure, event_date, cand)
         current = best_by_group.get(cand.group_id)
         if current is None or (joinable, score) > (current.joinable, current.similarity):
             best_by_group[cand.group_id] = Scored(cand.group_id, round(score, 4), joinable)

@@ -7,8 +7,9 @@ tolerance is applied only when two values are compared (verdicts.py), never stor
 
 from __future__ import annotations
 
-# Two exact figures agree when they differ by at most this fraction of the larger one.
-# 94,000 vs 100,000 (6%) conflict; 100,000 vs 101,000 (1%) agree.
+# When two values are compared, every finite bound is widened by this fraction of itself, so two
+# exact figures agree when they lie within about twice this of each other:
+# 94,000 vs 100,000 (6% apart) conflict; 100,000 vs 103,000 agree.
 EXACT_RELATIVE = 0.02
 
 # "sekitar", "kira-kira", "about", "around", "approximately": the value ± 10%.

@@ -146,16 +146,6 @@ def find_conflicts(
     return tuple(found)
 
 
-def conflicts_with(
-    claim: ClaimView, others: Sequence[ClaimView], window_days: int, limit: int | None = None
-) -> tuple[Conflict, ...]:
-    """The pairs a new claim adds: enough to update a group without re-reading every pair."""
-    found = [
-        conflict_between(other, claim) for other in others if relation(other, claim, window_days) == CONFLICTS
-    ]
-    return tuple(found[:limit] if limit is not None else found)
-
-
 def consensus(backed: Sequence[Backing]) -> Consensus | None:
     """The value backed by the most independent origins; None when no value leads alone."""
     if not backed:

@@ -12,6 +12,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 _WRITE = "ceksilang_write"
+# The advisory lock every PostgreSQL writer takes: any fixed 64-bit number of Cek Silang's own.
+WRITE_LOCK_KEY = 0x0CE551_1A46
 
 
 class Database:
@@ -41,8 +43,15 @@ class Database:
 
     @contextmanager
     def writing(self) -> Iterator[Session]:
-        """A write transaction: committed when the block ends, rolled back if it raises."""
+        """A write transaction: committed when the block ends, rolled back if it raises.
+
+        Writers are serialised, so that matching a claim and storing it is one step for every
+        worker and container: SQLite by BEGIN IMMEDIATE, PostgreSQL by a transaction-scoped
+        advisory lock.
+        """
         with self._writer() as session, session.begin():
+            if not self.is_sqlite:
+                session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK_KEY})
             yield session
 
     def ping(self) -> None:

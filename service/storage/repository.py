@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from service.domain import tolerance
-from service.domain.matching import Candidate, Subject, blocking_keys
+from service.domain.matching import Candidate, Subject, blocking_keys, measure_of
 from service.storage.models import Claim, FormKey, Group, GroupTally, SubjectForm, Topic
 
 # How many candidate forms the index hands to the scorer, most shared keys first.
@@ -30,9 +31,9 @@ def claim_by_fingerprint(session: Session, fingerprint: str) -> Claim | None:
     return session.scalars(select(Claim).where(Claim.fingerprint == fingerprint)).one_or_none()
 
 
-def candidates(session: Session, subject: Subject, unit: str) -> list[Candidate]:
+def candidates(session: Session, subject: Subject, measure: str) -> list[Candidate]:
     """Stored subject forms sharing a blocking key with the subject: the index, never a scan."""
-    keys = blocking_keys(subject, unit)
+    keys = blocking_keys(subject, measure)
     if not keys:
         return []
     shared = func.count(FormKey.key).label("shared")
@@ -44,7 +45,7 @@ def candidates(session: Session, subject: Subject, unit: str) -> list[Candidate]
         .limit(CANDIDATE_LIMIT)
         .subquery()
     )
-    columns = (SubjectForm.group_id, SubjectForm.form, SubjectForm.unit, SubjectForm.event_date,
+    columns = (SubjectForm.group_id, SubjectForm.form, SubjectForm.measure, SubjectForm.event_date,
                SubjectForm.pins, SubjectForm.generic)  # fmt: skip
     rows = session.execute(select(*columns).join(ranked, ranked.c.form_id == SubjectForm.id))
     return [Candidate(*row) for row in rows]
@@ -60,14 +61,17 @@ def add_form(session: Session, group: Group, subject: Subject) -> None:
     form = SubjectForm(
         group_id=group.id,
         form=subject.form,
-        unit=group.unit,
+        measure=measure_of(group.dimension, group.unit),
         event_date=group.event_date,
         pins=subject.pins,
         generic=subject.generic,
     )
     session.add(form)
     session.flush()
-    session.add_all(FormKey(key=key, form_id=form.id) for key in set(blocking_keys(subject, group.unit)))
+    session.add_all(
+        FormKey(key=key, form_id=form.id)
+        for key in set(blocking_keys(subject, measure_of(group.dimension, group.unit)))
+    )
 
 
 def ensure_topic(session: Session, slug: str, label: str) -> None:
@@ -89,9 +93,10 @@ _CLAIM_ROW = (
     Claim.value_dimension, Claim.value_hedge, Claim.value_label, Claim.value_display_label,
     Claim.source_name, Claim.origin, Claim.as_of, Claim.subject_form,
 )  # fmt: skip
-# The SQL prefilter widens a little more than the domain does, so that float rounding in the
-# database never hides a conflict; the domain then decides on the rows it returns.
-_PREFILTER_SLACK = tolerance.EXACT_RELATIVE * 1.001
+# The SQL prefilter widens a little less than the domain does: narrower intervals are disjoint
+# more often, so float rounding in the database never hides a conflict. The domain then decides
+# on the rows it returns.
+_PREFILTER_SLACK = tolerance.EXACT_RELATIVE * 0.999
 
 
 def _active_in(group_id: int) -> ColumnElement[bool]:
@@ -105,7 +110,7 @@ def active_claim_rows(session: Session, group_id: int) -> list[Any]:
 
 def _same_time(as_of: date | None, window_days: int) -> ColumnElement[bool]:
     if as_of is None:
-        return Claim.id.is_not(None)
+        return true()
     window = timedelta(days=window_days)
     return or_(Claim.as_of.is_(None), Claim.as_of.between(as_of - window, as_of + window))
 
@@ -193,13 +198,6 @@ def tallies(session: Session, group_id: int) -> list[GroupTally]:
     return list(session.scalars(query))
 
 
-def claims_by_ids(session: Session, ids: Sequence[int]) -> list[Claim]:
-    if not ids:
-        return []
-    by_id = {c.id: c for c in session.scalars(select(Claim).where(Claim.id.in_(ids)))}
-    return [by_id[i] for i in ids if i in by_id]
-
-
 def active_claims_of_groups(
     session: Session, group_ids: Sequence[int], per_group: int | None = None
 ) -> dict[int, list[Claim]]:
@@ -237,7 +235,7 @@ def _paged(session: Session, query: Select[Any], page: int, per_page: int) -> Pa
 def claims_page(
     session: Session,
     *,
-    source: str | None,
+    source: str | None,  # a source key
     q: str | None,
     topic: str | None,
     group_id: int | None,
@@ -247,7 +245,7 @@ def claims_page(
 ) -> Page:
     query = select(Claim).order_by(Claim.id)
     if source:
-        query = query.where(Claim.source_key == source.strip().casefold())
+        query = query.where(Claim.source_key == source)
     if topic:
         query = query.where(Claim.topic_slug == topic)
     if group_id is not None:
@@ -255,8 +253,10 @@ def claims_page(
     if not include_retracted:
         query = query.where(Claim.retracted_at.is_(None))
     if q:
-        pattern = f"%{q.strip()}%"
-        query = query.where(or_(Claim.subject.ilike(pattern), Claim.quote.ilike(pattern)))
+        pattern = "%" + re.sub(r"([\\%_])", r"\\\1", q) + "%"  # the words as typed, not as wildcards
+        query = query.where(
+            or_(Claim.subject.ilike(pattern, escape="\\"), Claim.quote.ilike(pattern, escape="\\"))
+        )
     return _paged(session, query, page, per_page)
 
 
@@ -289,12 +289,19 @@ def group_forms(session: Session, *, topic: str | None, conflict: bool | None) -
     return [(gid, label) for gid, label in session.execute(query)]
 
 
-def topics_with_counts(session: Session) -> list[tuple[Topic, int, int]]:
+def topics_with_counts(session: Session, slug: str | None = None) -> list[tuple[Topic, int, int]]:
     listed = and_(Group.topic_slug == Topic.slug, Group.size > 0)
     groups = select(func.count(Group.id)).where(listed).scalar_subquery()
     conflicting = select(func.count(Group.id)).where(listed, Group.conflict.is_(True)).scalar_subquery()
-    rows = session.execute(select(Topic, groups, conflicting).order_by(Topic.slug))
+    query = select(Topic, groups, conflicting).order_by(Topic.slug)
+    rows = session.execute(query.where(Topic.slug == slug) if slug else query)
     return [(topic, n, c) for topic, n, c in rows]
+
+
+def topic_with_counts(session: Session, slug: str) -> tuple[Topic, int, int] | None:
+    for topic, n, c in topics_with_counts(session, slug):
+        return topic, n, c
+    return None
 
 
 def conflicting_groups(session: Session, slug: str) -> list[Group]:

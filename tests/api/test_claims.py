@@ -157,3 +157,54 @@ def test_categorical_claims_agree_across_languages(client) -> None:
     assert body["claim"]["value"]["label"] == "Russia"
     assert [m["relation"] for m in body["matches"]] == ["agrees"]
     assert body["group"]["consensus"]["independent_origins"] == 2
+
+
+def test_the_same_value_written_differently_is_the_same_claim(client) -> None:
+    first = post(client, value={"amount": 5}, unit="orang", subject="jumlah korban longsor di Garut")
+    assert first.status_code == 201
+    for value, unit in [
+        ({"amount": 5.0}, "orang"),
+        ({"amount": 5, "unit": "orang"}, None),
+        ("5 orang", None),
+    ]:
+        again = post(client, value=value, unit=unit, subject="jumlah korban longsor di Garut")
+        assert again.status_code == 200, value
+        assert again.get_json()["claim"]["id"] == first.get_json()["claim"]["id"]
+
+
+def test_timestamps_come_back_in_utc_the_same_every_time(client) -> None:
+    created = post(client, published_at="2021-12-31T13:15:00+07:00", as_of=None).get_json()["claim"]
+    assert created["published_at"] == "2021-12-31T06:15:00+00:00"
+    assert created["as_of"] == "2021-12-31"  # the date where it was published
+    assert client.get(f"/claims/{created['id']}").get_json()["published_at"] == created["published_at"]
+
+
+def test_reposting_a_retracted_claim_is_409_and_does_not_revive_it(client) -> None:
+    created = post(client).get_json()
+    client.delete(f"/claims/{created['claim']['id']}")
+    again = post(client)
+    assert again.status_code == 409
+    assert again.headers["Content-Type"] == "application/problem+json"
+    assert client.get(f"/groups/{created['group']['id']}").get_json()["size"] == 0
+
+
+def test_figures_just_outside_the_tolerance_conflict_in_the_stored_group_too(client) -> None:
+    post(client, value="100", unit="troops", language="en", source={"name": "A"})
+    body = post(client, value="104.084", unit="troops", language="en", source={"name": "B"}).get_json()
+    assert [m["relation"] for m in body["matches"]] == ["conflicts"]
+    assert body["group"]["conflict"] is True
+    assert len(body["group"]["conflicts"]) == 1
+
+
+def test_a_number_never_joins_a_group_of_labels(client) -> None:
+    subject = "pihak yang meminta panggilan telepon Biden dan Putin"
+    labelled = post(client, subject=subject, value={"label": "Rusia"}, unit=None).get_json()
+    numeric = post(client, subject=subject, value="5", unit="labels", source={"name": "B"}).get_json()
+    assert numeric["group"]["id"] != labelled["group"]["id"]
+
+
+def test_text_search_takes_wildcards_literally(client) -> None:
+    post(client)
+    assert client.get("/claims?q=%25").get_json()["total"] == 0
+    assert client.get("/claims?q=_").get_json()["total"] == 0
+    assert client.get("/claims?q=tentara").get_json()["total"] == 1

@@ -131,3 +131,44 @@ def test_unknown_claims_are_404(client, stored, path: str) -> None:
 def test_unknown_routes_and_methods_are_problems(client, stored) -> None:
     _problem(client.get("/nowhere"), 404)
     _problem(client.put("/claims"), 405)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"as_of": "0001-01-01"}, "as_of"),
+        ({"event_date": "9999-12-31"}, "event_date"),
+        ({"published_at": "0001-01-01T00:00:00+05:00"}, "published_at"),
+        ({"published_at": "9999-12-31T23:00:00-05:00"}, "published_at"),
+        ({"value": {"low": 10**400, "unit": "orang"}}, "value"),
+        ({"subject": "\x00abc def"}, "subject"),
+        ({"source": {"name": "   "}}, "source"),
+        ({"unit": "x" * 61}, "unit"),
+        ({"value": {"amount": 5, "unit": "x" * 61}}, "value"),
+        ({"value": {"label": "x" * 201}}, "value"),
+        ({"value": {"amount": 5000, "unit": "orang"}, "unit": "menit"}, "unit"),
+    ],
+)
+def test_values_beyond_what_news_or_the_database_hold_are_422(client, stored, overrides, field) -> None:
+    body = _problem(post(client, **overrides), 422)
+    assert field in body["errors"], body
+
+
+@pytest.mark.parametrize("path", ["/claims/¹", "/groups/²", "/groups/١", "/groups/2147483648", "/claims/0"])
+def test_ids_are_plain_ascii_digits_within_range(client, stored, path: str) -> None:
+    _problem(client.get(path), 404)
+
+
+def test_a_group_filter_beyond_any_id_is_422(client, stored) -> None:
+    body = _problem(client.get("/claims?group=9223372036854775808"), 422)
+    assert "group" in body["errors"]
+
+
+def test_a_deeply_nested_body_is_400(client, stored) -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    _problem(client.post("/claims", data=deep, content_type="application/json"), 400)
+
+
+@pytest.mark.parametrize("path", ["/claims?source=%00", "/topics/%00/conflicts", "/groups?q=a%00b"])
+def test_nul_characters_in_the_url_are_400(client, stored, path: str) -> None:
+    _problem(client.get(path), 400)

@@ -150,3 +150,41 @@ def test_user_lexicon_extends_the_default(tmp_path) -> None:
     lexicon = load_lexicon(str(extra))
     assert normalise_subject("angkatan bersenjata Rusia", lexicon).form == "russia troop"
     assert normalise_subject("tentara Rusia", lexicon).form == "russia troop"
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("harga BBM Q3 2022", "fuel price third quarter 2022"),
+        ("pertumbuhan ekonomi kuartal ketiga 2022", "economic growth Q3 2022"),
+        ("jumlah pengungsi banjir di Demak", "jumlah pengungsi bajnir di Demak"),
+        ("kedua pemimpin", "pemimpin"),
+    ],
+)
+def test_periods_ranks_and_typos_read_alike(a: str, b: str) -> None:
+    assert subject(a).pins == subject(b).pins
+    assert score(a, b) >= JOIN_THRESHOLD or subject(a).generic
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("jumlah warga divaksin dosis pertama", "jumlah warga divaksin dosis kedua"),
+        ("jumlah warga divaksin dosis kedua", "jumlah warga divaksin dosis ketiga"),
+        ("kasus Covid-19 gelombang kedua", "kasus Covid-19 gelombang ketiga"),
+    ],
+)
+def test_ordinals_after_a_noun_pin_a_rank(a: str, b: str) -> None:
+    assert subject(a).pins != subject(b).pins
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("jumlah tentara AS di Polandia", "jumlah tentara AS di Rumania"),
+        ("korban tewas gempa Cianjur", "korban tewas gempa Garut"),
+        ("harga beras di Jakarta", "harga beras di Surabaya"),
+    ],
+)
+def test_one_differing_place_keeps_subjects_apart(a: str, b: str) -> None:
+    assert score(a, b) < JOIN_THRESHOLD
