@@ -12,7 +12,7 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, pre_load, validate
 
-from service.usecases import ClaimInput
+from service.usecases import ClaimInput, DocumentInput
 
 LANGUAGES = ("id", "en")
 VALUE_KEYS = ("low", "high", "amount", "unit", "hedge", "label")
@@ -200,6 +200,23 @@ class ClaimIn(_Strict):
         )
 
 
+class DocumentIn(_Strict):
+    text = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=2_000_000),
+        metadata={"description": "the whole article, as plain text or as the page's HTML"},
+    )
+    source = fields.Nested(SourceIn, required=True)
+    published_at = FlexibleDateTime(load_default=None, allow_none=True)
+    language = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(LANGUAGES))
+    topic = Text(load_default=None, allow_none=True, validate=validate.Length(min=1, max=200))
+
+    @post_load
+    def _to_input(self, data: dict[str, Any], **kwargs: Any) -> DocumentInput:
+        source = data.pop("source")
+        return DocumentInput(source_name=source["name"], source_url=source.get("url"), **data)
+
+
 class PageArgs(_Strict):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
@@ -254,6 +271,14 @@ class ClaimOut(Schema):
     origin = fields.String(allow_none=True)
     language = fields.String()
     group_id = Id()
+    document = fields.Function(
+        lambda c: (
+            {"id": str(c.document_id), "start": c.value_start, "end": c.value_end} if c.document_id else None
+        ),
+        metadata={
+            "description": "for a claim read from an article: the article and the value's offsets in it"
+        },
+    )
     status = fields.Function(lambda c: "retracted" if c.retracted_at else "active")
     created_at = fields.DateTime()
     retracted_at = fields.DateTime(allow_none=True)
@@ -344,6 +369,22 @@ class TopicOut(Schema):
 class TopicConflictsOut(Schema):
     topic = fields.Nested(TopicOut)
     groups = fields.List(fields.Nested(GroupOut))
+
+
+class DocumentOut(Schema):
+    id = Id()
+    source = fields.Function(lambda d: {"name": d.source_name, "url": d.source_url})
+    published_at = fields.DateTime(allow_none=True)
+    language = fields.String()
+    topic = fields.String(attribute="topic_slug", allow_none=True)
+    origin = fields.String(allow_none=True, metadata={"description": "the wire the article relies on"})
+    created_at = fields.DateTime()
+
+
+class PostedDocumentOut(Schema):
+    document = fields.Nested(DocumentOut)
+    claims = fields.List(fields.Nested(ClaimOut))
+    groups = fields.List(fields.Nested(GroupSummaryOut))
 
 
 class HealthOut(Schema):

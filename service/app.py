@@ -49,7 +49,7 @@ def create_app(config: Config | None = None) -> Flask:
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     app.extensions["ceksilang.api"] = api
     require_keys_for_writes(app, config.API_KEYS)
-    for blueprint in (views.claims, views.groups, views.topics, views.health):
+    for blueprint in (views.claims, views.documents, views.groups, views.topics, views.health):
         api.register_blueprint(blueprint)
     _register_error_handlers(app)
     _serve_swagger_ui_locally(app)

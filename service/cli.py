@@ -6,6 +6,7 @@ import json
 import os
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -54,14 +55,54 @@ def _safe_url(url: str) -> str:
 
 
 @main.command()
-@click.option("--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              default=SEEDS_DIR / "claims.json", show_default=True)  # fmt: skip
-def seed(path: Path) -> None:
-    """Load the seed claims (idempotent: a second run stores nothing new)."""
-    _seed(Config(), path)
+@click.option("--dir", "folder", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=SEEDS_DIR, show_default=True)  # fmt: skip
+@click.option(
+    "--claims",
+    "hand_read",
+    is_flag=True,
+    help="load the hand-read claims.json instead of reading the articles",
+)
+def seed(folder: Path, hand_read: bool) -> None:
+    """Read the seed articles into claims (idempotent: a second run stores nothing new)."""
+    if hand_read:
+        _seed_claims(Config(), folder / "claims.json")
+    else:
+        _seed_articles(Config(), folder)
 
 
-def _seed(config: Config, path: Path) -> None:
+def _seed_articles(config: Config, folder: Path) -> None:
+    from service.storage.migrate import upgrade
+    from service.usecases import DocumentInput, post_document
+
+    upgrade(config.DATABASE_URL)
+    context = _context(config)
+    stored = repeated = claims = 0
+    for article in json.loads((folder / "articles.json").read_text(encoding="utf-8")):
+        published = article.get("published_at")
+        posted = post_document(
+            context,
+            DocumentInput(
+                text=(folder / article["file"]).read_text(encoding="utf-8"),
+                source_name=article["source"]["name"],
+                source_url=article["source"].get("url"),
+                published_at=_aware(published) if published else None,
+                language=article.get("language"),
+                topic=article.get("topic"),
+            ),
+        )
+        stored += posted.created
+        repeated += not posted.created
+        claims += len(posted.claims)
+    click.echo(f"seed: {stored} articles read, {repeated} already read, {claims} claims")
+
+
+def _aware(raw: str) -> datetime:
+    parsed = datetime.fromisoformat(raw)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _seed_claims(config: Config, path: Path) -> None:
     rows = json.loads(path.read_text(encoding="utf-8"))
     report = _import(config, ((i, item) for i, item in enumerate(rows, start=1)))
     click.echo(f"seed: {report.stored} stored, {report.already_stored} already stored")
@@ -120,6 +161,76 @@ def _flat(messages: object) -> dict[str, object]:
 
 
 @main.command()
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.option("--source", default=None, help="the outlet, to show with each claim")
+@click.option(
+    "--published-at", "published_at", default=None, help="publication date (YYYY-MM-DD or ISO time)"
+)
+@click.option("--language", type=click.Choice(["id", "en"]), default=None, help="detected when not given")
+@click.option("--json", "as_json", is_flag=True, help="one JSON array of claims instead of a table")
+def extract(
+    file: TextIO, source: str | None, published_at: str | None, language: str | None, as_json: bool
+) -> None:
+    """Print the claims an article makes (nothing is stored)."""
+    from service.extract import extract as read_article
+    from service.extract.html import is_html, main_text
+
+    text = file.read()
+    if is_html(text):
+        text = main_text(text)
+    published = _aware(published_at).date() if published_at else None
+    found = read_article(text, language=language, published=published)
+    if as_json:
+        rows = [_claim_json(c, source) for c in found.claims]
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    click.echo(
+        f"language {found.language}; relies on {found.origin or 'no named wire'}; {len(found.claims)} claims"
+    )
+    for c in found.claims:
+        when = f"event {c.event_date}" if c.event_date else f"as of {c.as_of or '?'}"
+        unit = f" {c.unit}" if c.unit else ""
+        click.echo(
+            f"  {c.value}{unit} | {c.subject} | {c.attributed_to or '-'} | {when} | chars {c.start}-{c.end}"
+        )
+
+
+def _claim_json(claim: object, source: str | None) -> dict[str, object]:
+    from dataclasses import asdict
+
+    row = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in asdict(claim).items()}  # type: ignore[call-overload]
+    if source:
+        row["source"] = {"name": source}
+    return row
+
+
+@main.command("eval-extract")
+@click.argument(
+    "folders", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False, path_type=Path)
+)
+@click.option("--verbose", is_flag=True, help="list every missed and spurious claim")
+def eval_extract(folders: tuple[Path, ...], verbose: bool) -> None:
+    """Precision and recall of the extracted claims against hand-read ones (articles.json + claims.json)."""
+    from service.domain.matching import load_lexicon
+    from service.extract.evaluate import evaluate
+
+    figures = {}
+    for folder in folders:
+        report = evaluate(folder, load_lexicon(Config().LEXICON_PATH))
+        click.echo(f"{folder}: precision {report.precision:.3f}, recall {report.recall:.3f}")
+        for article in report.articles:
+            shown = (article.file, article.extracted, article.reference, article.matched)
+            click.echo("  {:<48} extracted {:>3}, hand-read {:>3}, matched {:>3}".format(*shown))
+            if verbose:
+                for missed in article.missed:
+                    click.echo(f"      missed:   {missed}")
+                for spurious in article.spurious:
+                    click.echo(f"      spurious: {spurious}")
+        figures[str(folder)] = {"precision": round(report.precision, 4), "recall": round(report.recall, 4)}
+    click.echo(json.dumps(figures))
+
+
+@main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=lambda: int(os.environ.get("WEB_CONCURRENCY", "2")), show_default="2")
@@ -130,7 +241,7 @@ def serve(host: str, port: int, workers: int, with_seed: bool) -> None:
 
     config = Config()
     if with_seed:
-        _seed(config, SEEDS_DIR / "claims.json")
+        _seed_articles(config, SEEDS_DIR)
     else:
         upgrade(config.DATABASE_URL)
     argv = [

@@ -38,6 +38,11 @@ class UnknownGroup(NotFound):
         super().__init__(f"no group with id {group_id!r}")
 
 
+class UnknownDocument(NotFound):
+    def __init__(self, document_id: str) -> None:
+        super().__init__(f"no document with id {document_id!r}")
+
+
 class UnknownTopic(NotFound):
     def __init__(self, slug: str) -> None:
         super().__init__(f"no topic with slug {slug!r}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -27,15 +28,21 @@ from service.domain.values import (
 from service.errors import (
     AlreadyRetracted,
     DomainError,
+    InvalidClaim,
     RetractedClaim,
     UnknownClaim,
+    UnknownDocument,
     UnknownGroup,
     UnknownTopic,
     invalid_value,
 )
+from service.extract import ExtractedClaim, extract
+from service.extract.html import is_html, main_text
 from service.storage import repository as repo
 from service.storage.db import Database
-from service.storage.models import Claim, Group, utcnow
+from service.storage.models import Claim, Document, Group, utcnow
+
+log = logging.getLogger("ceksilang")
 
 # Groups offered as `related` in a POST response, and claims shown of each.
 RELATED_GROUPS = 5
@@ -451,6 +458,100 @@ def retract_claim(ctx: Context, claim_id: str) -> GroupView:
         group = session.get_one(Group, claim.group_id)
         _count_out(ctx, session, group, claim)
         return GroupView(group, repo.active_claims(session, group.id))
+
+
+# --- documents ---------------------------------------------------------------------------------
+
+
+@dataclass
+class DocumentInput:
+    text: str
+    source_name: str
+    source_url: str | None = None
+    published_at: datetime | None = None
+    language: str | None = None
+    topic: str | None = None
+
+
+@dataclass(frozen=True)
+class PostedDocument:
+    document: Document
+    claims: list[Claim]
+    groups: list[Group]
+    created: bool
+
+
+def post_document(ctx: Context, data: DocumentInput) -> PostedDocument:
+    """Read an article's claims and store each as if it had been posted; the same article once."""
+    text = main_text(data.text) if is_html(data.text) else data.text
+    if not text.strip():
+        raise InvalidClaim("text: no article text found", {"text": ["no article text found"]})
+    published = data.published_at.date() if data.published_at else None
+    print_ = hashlib.sha256(
+        json.dumps([source_key(data.source_name), " ".join(text.split())]).encode()
+    ).hexdigest()
+    with ctx.db.writing() as session:
+        existing = repo.document_by_fingerprint(session, print_)
+        if existing is not None:
+            return _posted_document(session, existing, created=False)
+        extraction = extract(text, language=data.language, published=published)
+        topic_slug = slugify(data.topic) if data.topic else None
+        if data.topic and topic_slug:
+            repo.ensure_topic(session, topic_slug, data.topic)
+        document = Document(
+            fingerprint=print_, source_name=data.source_name, source_url=data.source_url,
+            published_at=data.published_at.astimezone(UTC) if data.published_at else None,
+            language=extraction.language, topic_slug=topic_slug or None, origin=extraction.origin, text=text,
+        )  # fmt: skip
+        session.add(document)
+        session.flush()
+        for found in extraction.claims:
+            _store_found(ctx, session, document, data, found, extraction.language)
+        return _posted_document(session, document, created=True)
+
+
+def _store_found(
+    ctx: Context,
+    session: Session,
+    document: Document,
+    data: DocumentInput,
+    found: ExtractedClaim,
+    language: str,
+) -> None:
+    subject = found.subject[:300]
+    if len(subject) < 3:
+        return
+    claim_input = ClaimInput(
+        subject=subject, value=found.value, unit=found.unit, source_name=data.source_name,
+        source_url=data.source_url, published_at=data.published_at, as_of=found.as_of,
+        event_date=found.event_date, topic=data.topic, quote=found.quote, attributed_to=found.attributed_to,
+        origin=found.origin, language=language,
+    )  # fmt: skip
+    try:
+        with session.begin_nested():
+            posted = _post(ctx, session, claim_input, with_matches=False)
+    except DomainError as exc:
+        log.warning("document %s: skipped %r: %s", document.id, found.value, exc.detail)
+        return
+    if posted.created:  # a figure the article repeats is one claim, found where it first stands
+        posted.claim.document_id = document.id
+        posted.claim.value_start = found.start
+        posted.claim.value_end = found.end
+
+
+def _posted_document(session: Session, document: Document, *, created: bool) -> PostedDocument:
+    claims = repo.claims_of_document(session, document.id)
+    groups = repo.groups_by_ids(session, list(dict.fromkeys(c.group_id for c in claims)))
+    return PostedDocument(document, claims, groups, created)
+
+
+def get_document(ctx: Context, document_id: str) -> PostedDocument:
+    key = _int_id(document_id)
+    with ctx.db.reading() as session:
+        document = session.get(Document, key) if key is not None else None
+        if document is None:
+            raise UnknownDocument(document_id)
+        return _posted_document(session, document, created=False)
 
 
 # --- reading -----------------------------------------------------------------------------------

@@ -77,7 +77,8 @@ _UNIT_WORDS: dict[Unit, str] = {
     ("money:IDR", "IDR", 1): "rp, rupiah, idr",
     ("money:USD", "USD", 1): "$, us$, usd, dolar, dollar, dollars, dolar as, dolar amerika, us dollars",
     ("money:EUR", "EUR", 1): "€, euro, euros, eur",
-    ("magnitude", "magnitude", 1): "magnitudo, magnitude, sr, skala richter, richter, richter scale",
+    ("magnitude", "magnitude", 1): "magnitudo, bermagnitudo, magnitude, sr, skala richter, richter, "
+    "richter scale",
     ("length", "meter", 1): "m, meter, meters, metre, metres",
     ("length", "meter", 1000): "km, kilometer, kilometers, kilometre, kilometres",
     ("length", "meter", 0.01): "cm, sentimeter, centimeter, centimeters",
@@ -698,3 +699,17 @@ def format_value(value: Value) -> str:
     numbers = "–".join(_num(p / divisor, places) for p in points)
     suffix = one if numbers == "1" else many
     return f"{_SHOWN.get(value.hedge, ('', ''))[0]}{prefix}{numbers}{suffix}"
+
+
+# The words this module reads, for finding values in running text (service/extract).
+UNIT_WORDS = frozenset(w for words in _UNIT_WORDS.values() for w in words.split(", "))
+# Units news writes before the number: "Rp10.000", "US$ 5 miliar", "magnitudo 5,6".
+PREFIX_UNIT_WORDS = frozenset(
+    w
+    for (dim, _, _), words in _UNIT_WORDS.items()
+    if dim.startswith(_PREFIX_DIMENSIONS)
+    for w in words.split(", ")
+)
+HEDGE_PHRASES = frozenset(w for words in _HEDGE_WORDS.values() for w in words.split(", "))
+NUMBER_WORDS = frozenset(word for word in _NUMBER_OPS if " " not in word)
+VAGUE_WORDS = frozenset(tol.VAGUE_AMOUNTS)

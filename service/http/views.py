@@ -11,11 +11,12 @@ from flask_smorest import Blueprint
 import schemas as s
 from service import usecases
 from service.http.auth import SECURITY
-from service.usecases import ClaimInput, Context
+from service.usecases import ClaimInput, Context, DocumentInput
 
 claims = Blueprint("claims", __name__, description="Claims: one source saying one value for one thing")
 groups = Blueprint("groups", __name__, description="Groups: all claims about the same measurable thing")
 topics = Blueprint("topics", __name__, description="Topics: broad stories and their conflicts")
+documents = Blueprint("documents", __name__, description="Documents: whole articles read into claims")
 health = Blueprint("health", __name__, description="Service health")
 
 
@@ -61,6 +62,29 @@ class ClaimItem(MethodView):
     def delete(self, claim_id: str) -> Any:
         """Retract a claim: it leaves its group but is kept for audit."""
         return usecases.retract_claim(ctx(), claim_id)
+
+
+@documents.route("/documents")
+class DocumentCollection(MethodView):
+    @documents.arguments(s.DocumentIn)
+    @documents.doc(security=SECURITY)
+    @documents.response(201, s.PostedDocumentOut, description="read, and its claims stored and grouped")
+    @documents.alt_response(200, schema=s.PostedDocumentOut, description="the same article was already read")
+    @documents.alt_response(422, schema=s.ProblemOut)
+    @documents.alt_response(401, schema=s.ProblemOut, description="API keys are set and none was given")
+    def post(self, data: DocumentInput) -> tuple[usecases.PostedDocument, int]:
+        """Read an article: every figure in its body becomes a claim, stored and grouped."""
+        posted = usecases.post_document(ctx(), data)
+        return posted, 201 if posted.created else 200
+
+
+@documents.route("/documents/<document_id>")
+class DocumentItem(MethodView):
+    @documents.response(200, s.PostedDocumentOut)
+    @documents.alt_response(404, schema=s.ProblemOut)
+    def get(self, document_id: str) -> Any:
+        """An article that was read, with the claims read from it."""
+        return usecases.get_document(ctx(), document_id)
 
 
 @groups.route("/groups")

@@ -78,12 +78,31 @@ class Group(Base):
     claims: Mapped[list[Claim]] = relationship(back_populates="group", order_by="Claim.id")
 
 
+class Document(Base):
+    """An article whose claims were read from its text."""
+
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The same source and the same body: the same article, stored once.
+    fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
+    source_name: Mapped[str] = mapped_column(String(200))
+    source_url: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    language: Mapped[str] = mapped_column(String(8))
+    topic_slug: Mapped[str | None] = mapped_column(ForeignKey("topics.slug"))
+    origin: Mapped[str | None] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)  # the text the claims' offsets point into
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Claim(Base):
     __tablename__ = "claims"
     __table_args__ = (
         Index("ix_claims_group", "group_id"),
         Index("ix_claims_source", "source_key"),
         Index("ix_claims_topic", "topic_slug"),
+        Index("ix_claims_document", "document_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -116,6 +135,10 @@ class Claim(Base):
 
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"))
     similarity: Mapped[float | None] = mapped_column(Float)
+    # Claims read from an article: which, and where the value stands in its text.
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id", name="fk_claims_document"))
+    value_start: Mapped[int | None] = mapped_column(Integer)
+    value_end: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     retracted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from service.domain import tolerance
 from service.domain.matching import Candidate, Subject, blocking_keys, measure_of
-from service.storage.models import Claim, FormKey, Group, GroupTally, SubjectForm, Topic
+from service.storage.models import Claim, Document, FormKey, Group, GroupTally, SubjectForm, Topic
 
 # How many candidate forms the index hands to the scorer, most shared keys first.
 CANDIDATE_LIMIT = 400
@@ -29,6 +29,16 @@ class Page:
 
 def claim_by_fingerprint(session: Session, fingerprint: str) -> Claim | None:
     return session.scalars(select(Claim).where(Claim.fingerprint == fingerprint)).one_or_none()
+
+
+def document_by_fingerprint(session: Session, fingerprint: str) -> Document | None:
+    return session.scalars(select(Document).where(Document.fingerprint == fingerprint)).one_or_none()
+
+
+def claims_of_document(session: Session, document_id: int) -> list[Claim]:
+    return list(
+        session.scalars(select(Claim).where(Claim.document_id == document_id).order_by(Claim.value_start))
+    )
 
 
 def candidates(session: Session, subject: Subject, measure: str) -> list[Candidate]:

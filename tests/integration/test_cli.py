@@ -30,11 +30,22 @@ def _claims(url: str) -> list[dict]:
     return body["items"]
 
 
-def test_db_upgrade_then_seed_twice_stores_the_seed_once(env) -> None:
+def test_seeding_the_articles_twice_reads_them_once(env) -> None:
     runner = CliRunner()
     assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
     first = runner.invoke(main, ["seed"])
     second = runner.invoke(main, ["seed"])
+    assert first.exit_code == 0 and "5 articles read, 0 already read" in first.output
+    assert second.exit_code == 0 and "0 articles read, 5 already read" in second.output
+    stored = _claims(env["CEKSILANG_DATABASE_URL"])
+    assert stored and all(c["document"] is not None for c in stored)
+    assert len(stored) == int(first.output.split(", ")[-1].split()[0])
+
+
+def test_seeding_the_hand_read_claims_twice_stores_them_once(env) -> None:
+    runner = CliRunner()
+    first = runner.invoke(main, ["seed", "--claims"])
+    second = runner.invoke(main, ["seed", "--claims"])
     expected = len(json.loads((SEEDS_DIR / "claims.json").read_text(encoding="utf-8")))
     assert first.exit_code == 0 and f"{expected} stored" in first.output
     assert second.exit_code == 0

@@ -1,0 +1,71 @@
+"""The article body: the paragraphs a reader reads, without the page around them.
+
+Pages captured as text keep their furniture: navigation words, "Baca juga" links to other
+stories, recommended-video headlines, advertisements, newsletter and chat-group promotions,
+page counters, bylines. Their figures belong to other stories or to nobody, so a line is body
+text only when it reads as prose and none of the furniture rules claim it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# A line that starts like one of these is a link or a label, not the article.
+_FURNITURE_START = re.compile(
+    r"""^\s*[*•]?\s*(
+        baca\s+(juga|berita)|read\s+(more|also)|see\s+also|related\s*:|lihat\s+juga|simak\s+juga|
+        video\s+rekomendasi|rekomendasi|berita\s+(terkait|lainnya|terbaru)|artikel\s+terkait|
+        sponsored|advertisement|iklan|ads\b|promoted|infografis|infographic|
+        editor\s*:|penulis\s*:|reporter\s*:|sumber\s*:|foto\s*:|photo\s*:|caption\s*:|
+        tags?\s*:|topik\s*:|share\b|bagikan|komentar|follow\s+us|ikuti\s+kami
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# Promotions: chat groups, newsletters, apps, phone numbers to write to.
+_PROMOTION = re.compile(
+    r"telegram|whatsapp|t\.me/|wa\.me/|klik\s+link|download\s+aplikasi|unduh\s+aplikasi|"
+    r"berlangganan|subscribe|newsletter|google\s+news|dapatkan\s+update|"
+    r"\b0\d{2,3}[\s-]?\d{3,4}[\s-]?\d{3,4}\b|\+62\s?\d",
+    re.IGNORECASE,
+)
+_PAGE_COUNTER = re.compile(
+    r"\b\d+\s+(dari|of)\s+\d+\s+(halaman|pages?)\b|\bhalaman\s+(all|selanjutnya)\b", re.I
+)
+_BYLINE_DATE = re.compile(
+    r"^\s*(\w+[ ,]+){0,6}(senin|selasa|rabu|kamis|jumat|sabtu|minggu|monday|tuesday|wednesday|thursday|"
+    r"friday|saturday|sunday),?\s+\d{1,2}\s+\w+\s+\d{4}(\s*[|,-]?\s*\d{1,2}[:.]\d{2}(\s*(wib|wita|wit))?)?\s*$",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"""[.!?]["'”’)\]]*\s*$""")
+MIN_BODY_WORDS = 6
+
+
+@dataclass(frozen=True)
+class Line:
+    """A line of the article body and where it starts in the original text."""
+
+    start: int
+    text: str
+
+
+def body_lines(text: str) -> list[Line]:
+    """The lines of `text` that are the article's own prose, with their offsets."""
+    lines: list[Line] = []
+    offset = 0
+    for raw in text.splitlines(keepends=True):
+        line = raw.rstrip("\r\n")
+        stripped = line.strip()
+        if stripped and is_body(stripped):
+            lines.append(Line(offset + (len(line) - len(line.lstrip())), stripped))
+        offset += len(raw)
+    return lines
+
+
+def is_body(line: str) -> bool:
+    if _FURNITURE_START.search(line) or _PROMOTION.search(line) or _PAGE_COUNTER.search(line):
+        return False
+    if _BYLINE_DATE.match(line):
+        return False
+    # Headlines, navigation and link titles do not end like sentences; prose does.
+    return len(line.split()) >= MIN_BODY_WORDS and bool(_SENTENCE_END.search(line))
