@@ -37,6 +37,7 @@ from service.errors import (
     invalid_value,
 )
 from service.extract import ExtractedClaim, extract
+from service.extract.boilerplate import body_lines
 from service.extract.html import is_html, main_text
 from service.storage import repository as repo
 from service.storage.db import Database
@@ -484,8 +485,9 @@ class PostedDocument:
 def post_document(ctx: Context, data: DocumentInput) -> PostedDocument:
     """Read an article's claims and store each as if it had been posted; the same article once."""
     text = main_text(data.text) if is_html(data.text) else data.text
-    if not text.strip():
-        raise InvalidClaim("text: no article text found", {"text": ["no article text found"]})
+    if not body_lines(text):
+        message = "no article body found: no line of prose, only headlines, links or page furniture"
+        raise InvalidClaim(f"text: {message}", {"text": [message]})
     published = data.published_at.date() if data.published_at else None
     print_ = hashlib.sha256(
         json.dumps([source_key(data.source_name), " ".join(text.split())]).encode()

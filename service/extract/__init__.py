@@ -6,7 +6,6 @@ Pure Python over the domain's value reader: no Flask, no database.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
@@ -49,7 +48,7 @@ def extract(text: str, *, language: str | None = None, published: date | None = 
     language = language or detect_language(body)
     origin = ctx.origin_of(body)
     all_sentences = [s for line in lines for s in sentences.split(line)]
-    article = subjects.Context(_participants(all_sentences), COUNTRIES)
+    article = subjects.article_context([quantities.tokens(s.text) for s in all_sentences], COUNTRIES)
     event_day = _article_event_day(all_sentences, published)
     claims: list[ExtractedClaim] = []
     for sentence in all_sentences:
@@ -101,11 +100,3 @@ def _article_event_day(all_sentences: list[sentences.Sentence], published: date 
         if day:
             return day
     return None
-
-
-def _participants(all_sentences: list[sentences.Sentence]) -> tuple[str, ...]:
-    """The people an article is about: the names it repeats most."""
-    counts: Counter[str] = Counter()
-    for sentence in all_sentences:
-        counts.update(set(subjects.names_in(quantities.tokens(sentence.text))))
-    return tuple(name for name, n in counts.most_common() if n >= 2)

@@ -24,7 +24,8 @@ _ORIGIN_PATTERNS = [
 ]
 _ATTRIBUTION_AFTER = re.compile(
     r"(?:,|\")\s*(?:kata|ujar|ucap|tutur|jelas|tegas|imbuh|tambah(?:nya)?|said|says|told)\s+"
-    r"((?:[A-Z][\w.'-]*|the|juru|bicara|kepala)(?:\s+(?:[A-Z][\w.'-]*|[a-z]+)){0,6})"
+    r"((?:[A-Z][\w.'-]*|the|juru|kepala|pejabat|para|seorang|sang|menteri|presiden|gubernur|officials?)"
+    r"(?:\s+(?:[A-Z][\w.'-]*|[a-z]+)){0,6})"
 )
 _ATTRIBUTION_BEFORE = re.compile(
     r"(?:^|[,;]\s*|\bbahwa\s+|\bdan\s+)"
@@ -33,7 +34,7 @@ _ATTRIBUTION_BEFORE = re.compile(
     r"\s+(?:mengatakan|menyatakan|menyebut(?:kan)?|melaporkan|mencatat|memperkirakan|said|says|reported|estimated)\b"
 )
 _ACCORDING_TO = re.compile(
-    r"\b(?:menurut|according to)\s+((?:[A-Z][\w.'-]*|the|data|laporan)(?:\s+[A-Z][\w.'-]*){0,5})"
+    r"\b(?i:menurut|according to)\s+((?:[A-Z][\w.'-]*|the|data|laporan)(?:\s+[A-Z][\w.'-]*){0,5})"
 )
 
 WEEKDAYS = {

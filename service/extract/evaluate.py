@@ -18,7 +18,7 @@ from typing import Any
 
 from service.domain import matching
 from service.domain.values import UnparseableValue, Value, parse_value
-from service.extract import ExtractedClaim, extract
+from service.extract import ExtractedClaim, extract, quantities
 
 
 @dataclass
@@ -105,6 +105,11 @@ def _same(
 
 
 def _value(text: str, unit: str | None, language: str | None) -> Value | None:
+    """A value read the way the extractor reads one: "22.198 unit" counts units."""
+    if unit is None:
+        found = quantities.find(text, language or "id")
+        if len(found) == 1:
+            return found[0].value
     try:
         return parse_value(text, unit=unit, language=language)
     except UnparseableValue:

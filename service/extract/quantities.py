@@ -232,7 +232,11 @@ def _has_unit(toks: list[Token], first: int, last: int) -> bool:
 
 
 def _year_or_bare(toks: list[Token], i: int, last: int) -> bool:
-    return i == last and bool(re.fullmatch(r"(1[89]|20|21)\d\d", toks[i].text))
+    return i == last and _is_year(toks[i])
+
+
+def _is_year(tok: Token) -> bool:
+    return bool(re.fullmatch(r"(1[89]|20|21)\d\d", tok.text))
 
 
 def _is_relative_time(toks: list[Token], last: int) -> bool:
@@ -245,6 +249,12 @@ def _not_a_quantity(sentence: str, toks: list[Token], i: int) -> bool:
     after = toks[i + 1] if i + 1 < len(toks) else None
     if tok.low in _NOT_COUNTS or (after is not None and after.low in _NOT_AFTER):
         return True
+    if (
+        _is_year(tok)
+        and (after is None or after.low not in UNIT_WORDS)
+        and (before is None or before.low not in _CURRENCY)
+    ):
+        return True  # "2022 berada", "sejak 2018": a year, not a count
     if before is not None and before.low in _NOT_COUNTS:
         return True  # "salah satu": one of
     if before is not None and before.low in _LABEL_BEFORE:

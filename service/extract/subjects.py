@@ -1,115 +1,193 @@
 """What a quantity measures, as a short phrase others would use for the same thing.
 
-The phrase is assembled from parts of the sentence, not copied from it:
-- the thing counted or measured: the noun after a count ("94.000 tentara Rusia dikerahkan"), or the
-  noun phrase before a linking verb ("Korban meninggal ... mencapai 268 orang", "inflasi ... sebesar
-  5,95 persen"), or, for a span of time, the event it is the length of ("durasi pembicaraan Biden
-  dan Putin");
-- the predicate's direction where it carries one (ditarik, tewas, luka, tumbuh);
-- the place ("di dekat Ukraina", "di Cianjur"), completing a bare "perbatasan" with the country
-  the sentence names;
-- the period the sentence names (kuartal III 2022, Oktober 2022).
+The phrase is the content of the figure's clause — the words before it back to a reporting verb
+or a clause boundary ("BNPB mencatat | 162 orang meninggal dunia akibat gempa Cianjur", "harga
+Pertalite naik menjadi | Rp10.000"), and the words after it up to the next boundary — without
+function words, dates, clock times and who said it. What the clause leaves out, the article says:
+the event it is about and where ("gempa Cianjur"), and the period of a statistic ("kuartal III
+2022"). A span of time is the length of an event: "durasi pembicaraan Biden Putin".
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, replace
 
 from service.extract.quantities import MONTHS, Quantity, Token
 
-# Verbs and words that link a subject to its figure: "X mencapai 268", "X sebesar 5,95 persen".
-_LINKS = frozenset(
-    """mencapai menjadi sebanyak sebesar tercatat berjumlah adalah ialah yakni yaitu capai reached
-    reach totalled totaled stood was were is are hit of at to""".split()
-)
-# Verbs whose figure is a change, not a level: kept in the subject ("tumbuh 5,72 persen").
-_CHANGE_VERBS = frozenset(
-    """tumbuh naik turun meningkat menurun melonjak anjlok merosot bertambah berkurang grew grow rose
-    rise fell fall increased decreased climbed dropped jumped""".split()
-)
-# Spans of time are the length of an event: the verb or noun that names it.
 _EVENT_VERBS = {
     "berbicara": "pembicaraan", "bicara": "pembicaraan", "bertelepon": "pembicaraan telepon",
-    "bertemu": "pertemuan", "berunding": "perundingan", "talked": "talks", "spoke": "talks",
-    "met": "meeting", "lasted": "", "berlangsung": "",
+    "bertemu": "pertemuan", "berunding": "perundingan", "talked": "talks", "spoke": "talks", "met": "meeting",
 }  # fmt: skip
 _EVENT_NOUNS = frozenset(
     """pembicaraan percakapan panggilan telepon sambungan pertemuan rapat sidang perundingan ktt dialog
     gempa banjir longsor kebakaran erupsi kecelakaan pemadaman mogok call talks conversation meeting
     summit earthquake quake flood landslide fire eruption crash outage strike""".split()
 )
-# Words that describe what happened to the counted people or things.
-_STATES = frozenset(
-    """meninggal tewas wafat luka luka-luka terluka hilang mengungsi rusak hancur terdampak dievakuasi
-    ditarik dipulangkan ditangkap positif sembuh dirawat dead killed died injured wounded missing
-    displaced evacuated damaged destroyed withdrawn arrested""".split()
+EVENT_WORDS = _EVENT_NOUNS | frozenset(_EVENT_VERBS)
+# Verbs of saying and counting: what stands before them is who said it, not what was measured.
+_REPORTING = frozenset(
+    """mengatakan menyatakan menyebut menyebutkan melaporkan mencatat memperkirakan menjelaskan merinci
+    mengungkapkan menuturkan menegaskan said says told reported estimated recorded noted""".split()
 )
-_DROP = frozenset(
-    """yang telah sudah akan masih juga itu ini tersebut para sang si sebuah seorang the a an its their
-    this that these those berulangkali mengatakan menyebut melaporkan mencatat said""".split()
+_SAID_AFTER = frozenset("kata ujar ucap tutur jelas tegas imbuh tambahnya said told according".split())
+# Function words, time words and fillers: never part of what is measured.
+_DROP = (
+    frozenset(
+        """yang telah sudah akan masih juga itu ini tersebut para sang si sebuah seorang adalah ialah yakni
+    yaitu di ke dari pada untuk dengan dalam oleh bahwa sebagai atas bagi terhadap hingga sampai adapun
+    akibat karena sejak setelah terpaksa diduga sebagian besar kedua due after since caused
+    sekitar sebanyak sebesar mencapai menjadi tercatat berjumlah kini lagi pun lah update kali
+    senin selasa rabu kamis jumat sabtu minggu pukul wib wita wit pagi siang sore malam hari
+    the a an of in on at to for by from with as its their this that these those was were is are be
+    been has have had which who whose about around more than some over under up per
+    monday tuesday wednesday thursday friday saturday sunday""".split()
+    )
+    | MONTHS
 )
-_STOP_NP = frozenset(
-    """dan atau tetapi namun sementara sedangkan bahwa karena sehingga ketika saat setelah sebelum but
-    while when because after before that and""".split()
+_BOUNDARY_PUNCT = frozenset(",;:()\"“”'")
+_BOUNDARY_WORDS = frozenset(
+    """sementara sedangkan namun tetapi tapi sehingga karena ketika while whereas but because when
+    although meski meskipun""".split()
 )
-_PLACE_PREPS = ("di dekat", "di sekitar", "di sepanjang", "di perbatasan", "di wilayah", "di", "near", "in",
-                "along", "at", "dekat", "sepanjang")  # fmt: skip
-# Verbs before a count that say what happens to it.
-# Verbs before a count that change what is counted (neutral ones, "mengerahkan", add nothing).
-_ACTIONS = frozenset(
-    """menarik ditarik memulangkan dipulangkan mengevakuasi dievakuasi menambah menangkap withdraw
-    withdrew withdrawing evacuated evacuate arrested""".split()
-)
-_NEUTRAL_ACTIONS = frozenset(
-    ["mengerahkan", "dikerahkan", "mengirim", "dikirim", "deploy", "deployed", "send", "sent"]
-)
-_COUNTRY_WORDS = frozenset(
-    """Rusia Russia Ukraina Ukraine AS Amerika China Tiongkok Indonesia Polandia Belarus Jepang Inggris
-    Jerman Perancis Prancis Moskwa Moskow Moscow Washington Kyiv Kiev""".split()
+_MODALS = frozenset("bisa dapat akan harus masih sudah telah bakal could would will may might can".split())
+_COMPASS = frozenset("utara timur selatan barat north east south west eastern western".split())
+_PERIOD = re.compile(
+    r"\b(kuartal|triwulan|semester|quarter)\s*-?\s*(I{1,3}|IV|[1-4]|pertama|kedua|ketiga|keempat)\b(\s*-?\s*(19|20)\d\d)?|"
+    r"\b(first|second|third|fourth)\s+quarter\b|\bQ[1-4]\b|"
+    r"\b(" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\s+(19|20)\d\d\b|"
+    r"(?<![/\d-])\b(19|20)\d\d\b(?![/-])",
+    re.IGNORECASE,
 )
 NOT_NAMES = frozenset(
     """Presiden Menteri Kepala Juru Bicara Sekretaris Pers Gedung Putih Barat Timur Utara Selatan Tuan
     Senin Selasa Rabu Kamis Jumat Sabtu Minggu Januari Februari Maret April Mei Juni Juli Agustus
     September Oktober November Desember The President Minister Dalam Di Pada Namun Sementara Seorang
-    Negeri Paman Sam Amerika Serikat Departemen Luar Negeri Penasihat Keamanan Nasional Dia Mereka
-    Rusia Russia Ukraina Ukraine Biden-Putin Reuters Bloomberg Jazeera Kremlin NATO Eropa Europe
-    Olimpiade Musim Dingin Hal Pembicaraan Percakapan Pertemuan Sabtu Pejabat Seperti Menurut""".split()
+    Negeri Paman Sam Amerika Serikat Departemen Luar Penasihat Keamanan Nasional Dia Mereka Rusia
+    Russia Ukraina Ukraine Reuters Bloomberg Jazeera Kremlin NATO Eropa Europe Olimpiade Musim Dingin
+    Hal Pembicaraan Percakapan Pertemuan Pejabat Seperti Menurut Salam WIB Hingga Update Kabupaten Kota
+    Provinsi Jawa""".split()
 )
-_COMPASS = frozenset(
-    ["utara", "timur", "selatan", "barat", "north", "east", "south", "west", "eastern", "western"]
+MAX_WORDS = 8
+MAX_AFTER = 5
+_PREPOSITIONS = frozenset("di ke dari pada dalam untuk kepada in to from at into for on".split())
+_GENERIC_HEADS = frozenset("orang jiwa warga unit buah kali people persons units times".split())
+# Words that join what is measured to its figure: "korban meninggal mencapai 268 orang".
+_LINKS = frozenset(
+    """mencapai menjadi sebanyak sebesar tercatat berjumlah capai adalah yakni yaitu sekitar hingga
+    reached totalled totaled stood at of to was were""".split()
 )
-_PERIOD = re.compile(
-    r"\b(kuartal|triwulan|semester|quarter)\s+(I{1,3}|IV|[1-4]|pertama|kedua|ketiga|keempat)\b|"
-    r"\b(first|second|third|fourth)\s+quarter\b|\bQ[1-4]\b|"
-    r"\b(" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\s+(19|20)\d\d\b|(?<![/\d])\b(19|20)\d\d\b",
-    re.IGNORECASE,
+# Verbs before a count that change what is counted.
+_ACTIONS = frozenset(
+    """menarik ditarik kembali memulangkan dipulangkan mengevakuasi dievakuasi menambah menangkap
+    withdraw withdrew withdrawing evacuated evacuate arrested""".split()
+)
+_COUNTRY_WORDS = frozenset(
+    """Rusia Russia Ukraina Ukraine AS Amerika China Tiongkok Indonesia Polandia Belarus Jepang Inggris
+    Jerman Perancis Prancis Moskwa Moskow Moscow Washington Kyiv Kiev""".split()
+)
+# Words saying what happened to the people or things counted: they call for the event's name.
+_STATES = frozenset(
+    """meninggal tewas wafat luka luka-luka terluka hilang mengungsi pengungsi rusak hancur terdampak
+    dievakuasi tertimbun dirawat dead killed died injured wounded missing displaced evacuated damaged
+    destroyed buried""".split()
 )
 
 
 @dataclass(frozen=True)
 class Context:
-    """What the article as a whole says: the people it is about and the places it names."""
+    """What the article as a whole says: its people, its event and place, its period."""
 
     participants: tuple[str, ...]
     countries: tuple[str, ...]
+    event: tuple[str, ...] = ()  # ("gempa", "Cianjur")
+    period: str | None = None  # "kuartal III 2022"
+
+
+def article_context(sentences: list[list[Token]], countries: tuple[str, ...]) -> Context:
+    names: Counter[str] = Counter()
+    events: Counter[tuple[str, ...]] = Counter()
+    periods: Counter[str] = Counter()
+    places: Counter[str] = Counter()
+    for toks in sentences:
+        names.update(set(names_in(toks)))
+        for i, tok in enumerate(toks):
+            if tok.low in _EVENT_NOUNS - {"telepon", "sambungan", "panggilan", "call"}:
+                place = _place_after(toks, i + 1)
+                events[(tok.low, *place)] += 1
+        periods.update(_normal_period(p) for p in _periods(" ".join(t.text for t in toks)))
+        places.update(_places(toks))
+    participants = tuple(name for name, n in names.most_common() if n >= 2)
+    event: tuple[str, ...] = ()
+    if events:
+        nouns: Counter[str] = Counter()
+        for key, n in events.items():
+            nouns[key[0]] += n
+            places.update({key[1]: n} if len(key) > 1 else {})
+        noun = nouns.most_common(1)[0][0]
+        place = places.most_common(1)[0][0] if places else None
+        event = (noun, place) if place else (noun,)
+    period = periods.most_common(1)[0][0] if periods else None
+    return Context(participants, countries, event, period)
 
 
 def subject_for(sentence: str, toks: list[Token], quantity: Quantity, context: Context) -> str:
     if quantity.value.dimension == "duration":
-        parts = _duration_subject(toks, quantity, context)
+        words = _duration_subject(toks, quantity, context)
+        return " ".join(words)
+    if quantity.value.dimension in ("magnitude", "length") and (measure := _measure_noun(toks, quantity)):
+        words = measure  # "kedalaman 10 km", "magnitudo 5,6": a property of the event
     else:
-        parts = _measured(toks, quantity) + _owner(toks, quantity)
-    parts += _place(toks, quantity, parts, context)
-    text = " ".join(parts)
-    if not is_event(text):  # an event is pinned by its date; a statistic by its period
-        for period in _periods(sentence):
-            if period.lower() not in text.lower():
-                text += " " + period
+        words = _clause_words(toks, quantity)
+    lowered = {w.lower() for w in words}
+    about_event = lowered & _STATES or quantity.value.dimension in ("magnitude", "length")
+    if about_event and not lowered & EVENT_WORDS:
+        words += [w for w in _event_of(toks, context) if w.lower() not in lowered]
+    elif context.event and lowered & EVENT_WORDS and not any(w[:1].isupper() for w in words[1:]):
+        words += [w for w in context.event[1:] if w.lower() not in lowered]
+    periods = [_normal_period(p) for p in _periods(sentence)]
+    statistic = quantity.value.dimension in ("percent", "number") or quantity.value.dimension.startswith(
+        "money:"
+    )
+    if not periods and context.period and statistic:
+        periods = [context.period]
+    text = " ".join(words)
+    # An event is pinned by its date; a statistic by its period, written once.
+    if not is_event(text) and not _periods(text):
+        for period in periods[:1]:
+            text += " " + period
     return " ".join(text.split())
 
 
-EVENT_WORDS = _EVENT_NOUNS | frozenset(_EVENT_VERBS)
+_MEASURE_NOUNS = {
+    "magnitude": ("magnitudo", "magnitude", "kekuatan", "berkekuatan", "bermagnitudo"),
+    "length": ("kedalaman", "depth", "jarak", "distance", "panjang", "length", "lebar", "width"),
+}  # fmt: skip
+
+
+def _measure_noun(toks: list[Token], quantity: Quantity) -> list[str]:
+    """The property a magnitude or a length is of, when the sentence names it near the figure."""
+    nouns = _MEASURE_NOUNS[quantity.value.dimension]
+    near = sorted(range(len(toks)), key=lambda i: abs(i - quantity.first))[:10]
+    found = [
+        i
+        for i in near
+        if toks[i].low in nouns or (quantity.value.dimension == "magnitude" and i == quantity.first)
+    ]
+    if not found:
+        return []
+    word = toks[found[0]].low
+    return ["magnitudo" if quantity.value.dimension == "magnitude" else word]
+
+
+def _event_of(toks: list[Token], context: Context) -> list[str]:
+    """The event the sentence names (and where), else the one the article is about."""
+    for i, tok in enumerate(toks):
+        if tok.low in _EVENT_NOUNS:
+            place = _place_after(toks, i + 1) or ([context.event[1]] if len(context.event) > 1 else [])
+            return [tok.text, *place]
+    return list(context.event)
 
 
 def is_event(subject: str) -> bool:
@@ -130,107 +208,141 @@ def names_in(toks: list[Token]) -> list[str]:
     return names
 
 
-def _measured(toks: list[Token], quantity: Quantity) -> list[str]:
-    before = _phrase_before(toks, quantity.first)
-    after = _noun_after(toks, quantity)
-    if before and (after is None or _generic_head(after)):
-        return before + (after or [])
-    return (after or []) + [w for w in before if w.lower() in _STATES]
+def _clause_words(toks: list[Token], quantity: Quantity) -> list[str]:
+    """The content words of the figure's clause, the figure and who said it left out."""
+    start = quantity.first
+    while start > 0 and not _boundary_before(toks, start):
+        start -= 1
+    for i in range(quantity.first - 1, start - 1, -1):
+        if toks[i].low in _REPORTING:
+            start = i + 1
+            break
+    end = quantity.last + 1
+    while end < len(toks) and not _boundary_at(toks, end):
+        end += 1
+    # After the figure, a place or a destination starts what the clause adds, not what it measures.
+    stop = next((k for k in range(quantity.last + 1, end) if toks[k].low in _PREPOSITIONS), end)
+    linked = start < quantity.first and toks[quantity.first - 1].low in _LINKS
+    before = [t.text for t in toks[start : quantity.first] if _content(t)]
+    counted = [toks[quantity.last + 1].text] if quantity.noun else []
+    after_from = quantity.last + (2 if quantity.noun else 1)
+    after = [t.text for t in toks[after_from:stop] if _content(t)][:MAX_AFTER]
+    if quantity.noun is None and quantity.value.dimension in ("troops", "people"):
+        counted = [_unit_word(toks, quantity)]
+    generic = counted and counted[0].lower() in _GENERIC_HEADS
+    if counted and not linked and not generic:
+        # "Rusia mengerahkan 100.000 tentaranya di dekat Ukraina": the count says what it is, what
+        # follows it says which; of the words before it only whose it is and what is done to it.
+        before = [w for w in before if w in _COUNTRY_WORDS or w.lower() in _ACTIONS]
+        described = before + counted + _describing(toks, after_from, end)
+        return described + _place(toks[:end], quantity, described)
+    words = before + counted + after
+    if not any(_is_name(t) for t in toks[start:end] if t.text in words[1:]):
+        words += _place(toks[start:end], _shifted(quantity, start), words)
+    return _nearest(words, len(before), MAX_WORDS)
 
 
-def _owner(toks: list[Token], quantity: Quantity) -> list[str]:
-    """What the verb before a count does to it ("Rusia akan menarik kembali sekitar 10.000 tentara"),
-    and whose the count is when the noun says only "-nya" ("Rusia mengerahkan 100.000 tentaranya")."""
-    before = toks[max(0, quantity.first - 4) : quantity.first]
-    words = [t.text for t in before if t.low in _ACTIONS or (t.low == "kembali" and t is not before[0])]
-    head = toks[quantity.last]
-    neutral = any(t.low in _NEUTRAL_ACTIONS for t in before)
-    if words or neutral or head.low.endswith("nya"):
-        clause = toks[max(0, quantity.first - 8) : quantity.first]
-        country = next((t.text for t in reversed(clause) if t.text in _COUNTRY_WORDS), None)
-        if country:
-            words.insert(0, country)
+def _shifted(quantity: Quantity, by: int) -> Quantity:
+    return replace(quantity, first=quantity.first - by, last=quantity.last - by)
+
+
+def _describing(toks: list[Token], start: int, end: int) -> list[str]:
+    """Names and states right after a counted noun: "tentara Rusia", "orang meninggal dunia"."""
+    words = []
+    for tok in toks[start:end]:
+        if tok.low in _DROP:
+            continue
+        if not (tok.text[:1].isupper() and tok.text.isalpha()) and tok.low not in _STATES:
+            break
+        words.append(tok.text)
     return words
 
 
-def _without_nya(word: str) -> str:
-    # "tentaranya": its soldiers; whose is said by the owner, not the suffix
+def _place(toks: list[Token], quantity: Quantity, words: list[str]) -> list[str]:
+    """Where: the first place phrase after the figure, else before it; a bare border gets the
+    country the sentence names."""
+    taken = {w.lower() for w in words}
+    order = [*range(quantity.last + 1, len(toks)), *range(quantity.first - 1, -1, -1)]
+    for i in order:
+        phrase = _place_at(toks, i)
+        if not phrase:
+            continue
+        if not any(w[:1].isupper() for w in phrase):
+            country = next((t.text for t in toks if t.text in _COUNTRY_WORDS and t.low not in taken), None)
+            phrase += [country] if country else []
+        return [w for w in phrase if w.lower() not in taken]
+    return []
+
+
+_PLACE_PREPS = ("di dekat", "di sekitar", "di sepanjang", "di perbatasan", "di wilayah", "di", "near", "in",
+                "along", "at")  # fmt: skip
+_BORDER = frozenset({"perbatasan", "border"})
+
+
+def _place_at(toks: list[Token], i: int) -> list[str]:
+    """A place phrase starting at token i: a preposition, then names (or a border)."""
+    for prep in _PLACE_PREPS:
+        size = len(prep.split())
+        if " ".join(t.low for t in toks[i : i + size]) != prep:
+            continue
+        words = [t.text for t in toks[i : i + size]]
+        k = i + size
+        while k < len(toks) and (_is_name(toks[k]) or toks[k].low in _BORDER or toks[k].low in _COMPASS):
+            if toks[k].low not in _COMPASS:  # "perbatasan timur Ukraina": the side adds nothing
+                words.append(toks[k].text)
+            k += 1
+        if len(words) > size:
+            return words
+    return []
+
+
+def _is_name(tok: Token) -> bool:
+    return tok.text[:1].isupper() and tok.text.isalpha() and tok.low not in _COMPASS
+
+
+def _unit_word(toks: list[Token], quantity: Quantity) -> str:
+    word = toks[quantity.last].text
     return word[:-3] if word.lower().endswith("nya") and len(word) > 5 else word
 
 
-def _generic_head(words: list[str]) -> bool:
-    return bool(words) and words[0].lower() in {"orang", "jiwa", "warga", "people", "persons", "unit", "buah"}
+def _nearest(words: list[str], at: int, limit: int) -> list[str]:
+    """Keep the `limit` words nearest the figure (which stands before words[at])."""
+    if len(words) <= limit:
+        return words
+    order = sorted(range(len(words)), key=lambda i: abs(i - at + 0.5))[:limit]
+    return [words[i] for i in sorted(order)]
 
 
-def _noun_after(toks: list[Token], quantity: Quantity) -> list[str] | None:
-    """The counted noun and what follows it in its clause: "tentara Rusia dikerahkan"."""
-    if quantity.value.dimension not in ("troops", "people") and not quantity.value.dimension.startswith(
-        "count:"
-    ):
-        return None
-    head = quantity.last + 1 if quantity.noun else quantity.last
-    words = [_without_nya(toks[head].text)]
-    for tok in toks[head + 1 : head + 6]:
-        low = tok.low
-        if not tok.text[0].isalpha() or low in _STOP_NP or low in ("di", "in", "near", "dalam", "pada", "on"):
-            break
-        if low in _DROP:
-            continue
-        if tok.text[0].isupper() or low in _STATES or low in _CHANGE_VERBS:
-            words.append(tok.text)
-        else:
-            break
-    return words
+def _content(tok: Token) -> bool:
+    if not tok.text[:1].isalpha() or tok.low in _DROP or tok.low in _SAID_AFTER:
+        return False
+    return not (tok.low in _COMPASS and not tok.text[:1].isupper())
 
 
-def _phrase_before(toks: list[Token], first: int) -> list[str]:
-    """The noun phrase a linking verb joins to the figure: "Korban meninggal (akibat gempa) mencapai"."""
-    j = first - 1
-    link = None
-    while j >= 0 and j >= first - 3:
-        if toks[j].low in _LINKS or toks[j].low in _CHANGE_VERBS:
-            link = j
-            break
-        if toks[j].low not in ("menjadi", "hingga", "sekitar", "selama"):
-            break
-        j -= 1
-    if link is None:
-        return []
-    change = toks[link].low in _CHANGE_VERBS or (link > 0 and toks[link - 1].low in _CHANGE_VERBS)
-    start = link
-    while (
-        start > 0
-        and toks[start - 1].text not in (",", ";", ":", "(", '"', "“")
-        and toks[start - 1].low not in _STOP_NP
-    ):
-        start -= 1
-    words = [
-        t.text for t in toks[start:link] if t.text[0].isalnum() and t.low not in _DROP and t.low not in _LINKS
-    ]
-    words = _without_attribution(words)
-    if change:
-        verb = toks[link].text if toks[link].low in _CHANGE_VERBS else toks[link - 1].text
-        if toks[link].low in _LINKS and toks[link].low in ("menjadi", "to"):
-            return [w for w in words if w != verb]  # "naik menjadi Rp10.000": a level, not a change
-        if verb not in words:
-            words.append(verb)
-    return words
+def _boundary_before(toks: list[Token], i: int) -> bool:
+    """Whether a clause starts at token i (looking at what precedes it)."""
+    prev = toks[i - 1]
+    return prev.text in _BOUNDARY_PUNCT or prev.low in _BOUNDARY_WORDS or _coordinating(toks, i - 1)
 
 
-def _without_attribution(words: list[str]) -> list[str]:
-    # "BNPB mencatat korban meninggal ..." -> "korban meninggal ..."
-    for i, word in enumerate(words):
-        if word.lower() in (
-            "mencatat",
-            "menyebut",
-            "melaporkan",
-            "mengatakan",
-            "memperkirakan",
-            "said",
-            "reported",
-        ):
-            return words[i + 1 :]
-    return words
+def _boundary_at(toks: list[Token], i: int) -> bool:
+    tok = toks[i]
+    if tok.text in _BOUNDARY_PUNCT or tok.text in ".!?" or tok.low in _BOUNDARY_WORDS:
+        return True
+    return tok.low in _SAID_AFTER or _coordinating(toks, i)
+
+
+def _coordinating(toks: list[Token], i: int) -> bool:
+    """'dan'/'and' that joins two clauses or two figures, not two nouns."""
+    if toks[i].low not in ("dan", "and", "serta"):
+        return False
+    following = toks[i + 1 : i + 3]
+    return any(t.low in _MODALS or t.text[:1].isdigit() or _verb_like(t) for t in following)
+
+
+def _verb_like(tok: Token) -> bool:
+    low = tok.low
+    return len(low) > 5 and low.startswith(("me", "ber", "di", "ter")) and low not in ("dirawat", "direktur")
 
 
 def _duration_subject(toks: list[Token], quantity: Quantity, context: Context) -> list[str]:
@@ -246,11 +358,13 @@ def _duration_subject(toks: list[Token], quantity: Quantity, context: Context) -
             elif i > 0 and window[i - 1].low in _EVENT_NOUNS:
                 event.insert(0, window[i - 1].text)
             break
-        if _EVENT_VERBS.get(tok.low):
+        if tok.low in _EVENT_VERBS:
             event = _EVENT_VERBS[tok.low].split()
             break
     if not event:
-        event = _first_event_noun(toks)
+        event = next(([t.text] for t in toks if t.low in _EVENT_NOUNS), [])
+    if not event:  # a span that is no event's length: what the clause says it is
+        return ["durasi", *_clause_words(toks, quantity)]
     named = [n for n in names_in(toks) if n not in context.countries]
     names = list(dict.fromkeys(n for n in named if not context.participants or n in context.participants))
     if len(names) < 2:
@@ -258,59 +372,41 @@ def _duration_subject(toks: list[Token], quantity: Quantity, context: Context) -
     return ["durasi", *event, *names]
 
 
-def _first_event_noun(toks: list[Token]) -> list[str]:
-    return next(([t.text] for t in toks if t.low in _EVENT_NOUNS), [])
+_PLACE_CUES = frozenset(
+    """di kabupaten kota provinsi kecamatan desa mengguncang melanda menimpa in hit struck near""".split()
+)
 
 
-def _place(toks: list[Token], quantity: Quantity, parts: list[str], context: Context) -> list[str]:
-    """Where: the first place phrase after the figure, else before it; a bare border gets its country."""
-    if quantity.value.dimension == "duration":
-        return []
-    lowered = {p.lower() for p in parts}
-    order = list(range(quantity.last + 1, len(toks))) + list(range(quantity.first - 1, -1, -1))
-    for i in order:
-        phrase = _place_at(toks, i)
-        if phrase:
-            named = [w for w in phrase if w[0].isupper()]
-            if not named:
-                country = next(
-                    (c for c in context.countries if c.lower() not in lowered and c in _words(toks)), None
-                )
-                phrase += [country] if country else []
-            return [w for w in phrase if w.lower() not in lowered]
-    country = next((c for c in context.countries if c.lower() not in lowered and c in _words(toks)), None)
-    return [country] if country and any(w.lower() in ("perbatasan", "border") for w in _words(toks)) else []
+def _places(toks: list[Token]) -> list[str]:
+    """Capitalised names written where a place is: "di Cianjur", "Kabupaten Cianjur", "struck Cianjur"."""
+    found = []
+    for i, tok in enumerate(toks[:-1]):
+        if tok.low in _PLACE_CUES:
+            following = toks[i + 1]
+            if following.low in ("kabupaten", "kota", "provinsi", "kecamatan", "desa") and i + 2 < len(toks):
+                following = toks[i + 2]
+            if following.text[:1].isupper() and following.text.isalpha() and following.text not in NOT_NAMES:
+                found.append(following.text)
+    return found
 
 
-def _words(toks: list[Token]) -> list[str]:
-    return [t.text for t in toks]
-
-
-def _place_at(toks: list[Token], i: int) -> list[str]:
-    for prep in _PLACE_PREPS:
-        size = len(prep.split())
-        if " ".join(t.low for t in toks[i : i + size]) != prep:
-            continue
-        words = [toks[k].text for k in range(i, i + size)]
-        k = i + size
-        while k < len(toks) and (
-            toks[k].text[0].isupper()
-            or toks[k].low in ("perbatasan", "border", "timur", "utara", "selatan", "barat")
-        ):
-            if toks[k].low not in _COMPASS or (
-                toks[k].text[0].isupper()
-                and k > i + size
-                and toks[k - 1].text[0].isupper()
-                and toks[k - 1].low not in _COMPASS
-            ):
-                words.append(toks[k].text)
-            k += 1
-        if len(words) > size and not all(w.lower() in _COMPASS for w in words[size:]):
-            return words
-        if any(w.lower() in ("perbatasan", "border") for w in words):
-            return words
+def _place_after(toks: list[Token], i: int) -> list[str]:
+    """The proper noun naming where an event happened: "gempa Cianjur", "gempa di Cianjur"."""
+    if i < len(toks) and toks[i].low in ("di", "in", "at"):
+        i += 1
+    if (
+        i < len(toks)
+        and toks[i].text[:1].isupper()
+        and toks[i].text.isalpha()
+        and toks[i].text not in NOT_NAMES
+    ):
+        return [toks[i].text]
     return []
 
 
 def _periods(sentence: str) -> list[str]:
     return [m.group(0) for m in _PERIOD.finditer(sentence)]
+
+
+def _normal_period(period: str) -> str:
+    return re.sub(r"\s*-\s*", " ", period).strip()
