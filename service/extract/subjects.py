@@ -233,8 +233,11 @@ def _clause_words(toks: list[Token], quantity: Quantity) -> list[str]:
     if counted and not linked and not generic:
         # "Rusia mengerahkan 100.000 tentaranya di dekat Ukraina": the count says what it is, what
         # follows it says which; of the words before it only whose it is and what is done to it.
-        before = [w for w in before if w in _COUNTRY_WORDS or w.lower() in _ACTIONS]
-        described = before + counted + _describing(toks, after_from, end)
+        owner = [w for w in before if w in _COUNTRY_WORDS]
+        actions = [w for w in before if w.lower() in _ACTIONS]
+        described = (
+            counted + owner + [w for w in _describing(toks, after_from, end) if w not in owner] + actions
+        )
         return described + _place(toks[:end], quantity, described)
     words = before + counted + after
     if not any(_is_name(t) for t in toks[start:end] if t.text in words[1:]):
