@@ -21,10 +21,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from service.app import create_app  # noqa: E402
-from service.config import Config  # noqa: E402
-from service.extract import extract  # noqa: E402
-from service.storage.migrate import upgrade  # noqa: E402
+from service.app import create_app
+from service.config import Config
+from service.extract import extract
+from service.storage.migrate import upgrade
 
 
 def long_article(folder: Path, kilobytes: int) -> str:
@@ -43,7 +43,9 @@ def long_article(folder: Path, kilobytes: int) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--kb", type=int, default=200)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--articles", type=Path, default=Path("tests/reference/articles"))

@@ -49,6 +49,18 @@ class Base(DeclarativeBase):
     pass
 
 
+class ValueColumns:
+    """A normalised value as stored: the interval, its unit and dimension, its hedge or label."""
+
+    value_low: Mapped[float | None] = mapped_column(Float)
+    value_high: Mapped[float | None] = mapped_column(Float)
+    value_unit: Mapped[str] = mapped_column(String(200))
+    value_dimension: Mapped[str] = mapped_column(String(200))
+    value_hedge: Mapped[str] = mapped_column(String(20))
+    value_label: Mapped[str | None] = mapped_column(String(800))
+    value_display_label: Mapped[str | None] = mapped_column(String(300))
+
+
 class Topic(Base):
     __tablename__ = "topics"
 
@@ -96,7 +108,7 @@ class Document(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Claim(Base):
+class Claim(ValueColumns, Base):
     __tablename__ = "claims"
     __table_args__ = (
         Index("ix_claims_group", "group_id"),
@@ -112,13 +124,6 @@ class Claim(Base):
     subject_form: Mapped[str] = mapped_column(String(600))
 
     value_text: Mapped[str | None] = mapped_column(Text)
-    value_low: Mapped[float | None] = mapped_column(Float)
-    value_high: Mapped[float | None] = mapped_column(Float)
-    value_unit: Mapped[str] = mapped_column(String(200))
-    value_dimension: Mapped[str] = mapped_column(String(200))
-    value_hedge: Mapped[str] = mapped_column(String(20))
-    value_label: Mapped[str | None] = mapped_column(String(800))
-    value_display_label: Mapped[str | None] = mapped_column(String(300))
     unit_given: Mapped[str | None] = mapped_column(String(80))
 
     source_name: Mapped[str] = mapped_column(String(200))
@@ -169,7 +174,7 @@ class FormKey(Base):
     form_id: Mapped[int] = mapped_column(ForeignKey("subject_forms.id"), primary_key=True)
 
 
-class GroupTally(Base):
+class GroupTally(ValueColumns, Base):
     """How many active claims of a group one source gave for one value, relying on one origin.
 
     Consensus is computed from these rows, whose number grows with sources, not with claims.
@@ -189,11 +194,4 @@ class GroupTally(Base):
     origin_key: Mapped[str] = mapped_column(String(800))
     origin_name: Mapped[str] = mapped_column(String(200))
     value_key: Mapped[str] = mapped_column(String(1000))
-    value_low: Mapped[float | None] = mapped_column(Float)
-    value_high: Mapped[float | None] = mapped_column(Float)
-    value_unit: Mapped[str] = mapped_column(String(200))
-    value_dimension: Mapped[str] = mapped_column(String(200))
-    value_hedge: Mapped[str] = mapped_column(String(20))
-    value_label: Mapped[str | None] = mapped_column(String(800))
-    value_display_label: Mapped[str | None] = mapped_column(String(300))
     claims: Mapped[int] = mapped_column(Integer, default=0)
