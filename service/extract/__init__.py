@@ -48,7 +48,9 @@ def extract(text: str, *, language: str | None = None, published: date | None = 
     language = language or detect_language(body)
     origin = ctx.origin_of(body)
     all_sentences = [s for line in lines for s in sentences.split(line)]
-    article = subjects.article_context([quantities.tokens(s.text) for s in all_sentences], COUNTRIES)
+    article = subjects.article_context(
+        [quantities.tokens(s.text) for s in all_sentences], COUNTRIES, published
+    )
     event_day = _article_event_day(all_sentences, published)
     claims: list[ExtractedClaim] = []
     for sentence in all_sentences:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
+from datetime import date
 
 from service.extract.quantities import MONTHS, Quantity, Token
 
@@ -36,7 +37,7 @@ _SAID_AFTER = frozenset("kata ujar ucap tutur jelas tegas imbuh tambahnya said t
 _DROP = (
     frozenset(
         """yang telah sudah akan masih juga itu ini tersebut para sang si sebuah seorang adalah ialah yakni
-    yaitu di ke dari pada untuk dengan dalam oleh bahwa sebagai atas bagi terhadap hingga sampai adapun
+    yaitu di ke dari pada untuk dengan dalam oleh bahwa sebagai atas bagi terhadap hingga sampai adapun s
     akibat karena sejak setelah terpaksa diduga sebagian besar kedua due after since caused
     sekitar sebanyak sebesar mencapai menjadi tercatat berjumlah kini lagi pun lah update kali
     senin selasa rabu kamis jumat sabtu minggu pukul wib wita wit pagi siang sore malam hari
@@ -53,10 +54,14 @@ _BOUNDARY_WORDS = frozenset(
 )
 _MODALS = frozenset("bisa dapat akan harus masih sudah telah bakal could would will may might can".split())
 _COMPASS = frozenset("utara timur selatan barat north east south west eastern western".split())
+# Month names long enough not to be other words ("mar", "may" are left out).
+_LONG_MONTHS = frozenset(m for m in MONTHS if len(m) > 4 and m not in ("march",))
 _PERIOD = re.compile(
     r"\b(kuartal|triwulan|semester|quarter)\s*-?\s*(I{1,3}|IV|[1-4]|pertama|kedua|ketiga|keempat)\b(\s*-?\s*(19|20)\d\d)?|"
-    r"\b(first|second|third|fourth)\s+quarter\b|\bQ[1-4]\b|"
-    r"\b(" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\s+(19|20)\d\d\b|"
+    r"\b(first|second|third|fourth)\s+quarter(\s+of)?(\s+(19|20)\d\d)?\b|\bQ[1-4](\s+(19|20)\d\d)?\b|"
+    r"(?<![\d/]\s)(?<!\d)\b("
+    + "|".join(sorted(_LONG_MONTHS, key=len, reverse=True))
+    + r")(\s+(19|20)\d\d)?\b|"
     r"(?<![/\d-])\b(19|20)\d\d\b(?![/-])",
     re.IGNORECASE,
 )
@@ -103,9 +108,12 @@ class Context:
     countries: tuple[str, ...]
     event: tuple[str, ...] = ()  # ("gempa", "Cianjur")
     period: str | None = None  # "kuartal III 2022"
+    published: date | None = None
 
 
-def article_context(sentences: list[list[Token]], countries: tuple[str, ...]) -> Context:
+def article_context(
+    sentences: list[list[Token]], countries: tuple[str, ...], published: date | None = None
+) -> Context:
     names: Counter[str] = Counter()
     events: Counter[tuple[str, ...]] = Counter()
     periods: Counter[str] = Counter()
@@ -116,7 +124,7 @@ def article_context(sentences: list[list[Token]], countries: tuple[str, ...]) ->
             if tok.low in _EVENT_NOUNS - {"telepon", "sambungan", "panggilan", "call"}:
                 place = _place_after(toks, i + 1)
                 events[(tok.low, *place)] += 1
-        periods.update(_normal_period(p) for p in _periods(" ".join(t.text for t in toks)))
+        periods.update(_normal_period(p, published) for p in _periods(" ".join(t.text for t in toks)))
         places.update(_places(toks))
     participants = tuple(name for name, n in names.most_common() if n >= 2)
     event: tuple[str, ...] = ()
@@ -128,8 +136,10 @@ def article_context(sentences: list[list[Token]], countries: tuple[str, ...]) ->
         noun = nouns.most_common(1)[0][0]
         place = places.most_common(1)[0][0] if places else None
         event = (noun, place) if place else (noun,)
-    period = periods.most_common(1)[0][0] if periods else None
-    return Context(participants, countries, event, period)
+    # An article's frame is its coarsest period: the quarter a GDP story is about, not a month it cites.
+    quarters = Counter({p: n for p, n in periods.items() if _first_month(p) and not _is_month(p)})
+    period = (quarters or periods).most_common(1)[0][0] if periods else None
+    return Context(participants, countries, event, period, published)
 
 
 def subject_for(sentence: str, toks: list[Token], quantity: Quantity, context: Context) -> str:
@@ -146,17 +156,16 @@ def subject_for(sentence: str, toks: list[Token], quantity: Quantity, context: C
         words += [w for w in _event_of(toks, context) if w.lower() not in lowered]
     elif context.event and lowered & EVENT_WORDS and not any(w[:1].isupper() for w in words[1:]):
         words += [w for w in context.event[1:] if w.lower() not in lowered]
-    periods = [_normal_period(p) for p in _periods(sentence)]
+    periods = [_normal_period(p, context.published) for p in _periods(sentence)]
     statistic = quantity.value.dimension in ("percent", "number") or quantity.value.dimension.startswith(
         "money:"
     )
     if not periods and context.period and statistic:
         periods = [context.period]
     text = " ".join(words)
-    # An event is pinned by its date; a statistic by its period, written once.
-    if not is_event(text) and not _periods(text):
-        for period in periods[:1]:
-            text += " " + period
+    # An event is pinned by its date; a statistic by its period, written once and in full.
+    if not is_event(text) and periods:
+        text = _PERIOD.sub(" ", text) + " " + periods[0]
     return " ".join(text.split())
 
 
@@ -394,7 +403,10 @@ def _places(toks: list[Token]) -> list[str]:
 
 
 def _place_after(toks: list[Token], i: int) -> list[str]:
-    """The proper noun naming where an event happened: "gempa Cianjur", "gempa di Cianjur"."""
+    """The proper noun naming where an event happened: "gempa Cianjur", "gempa di Cianjur",
+    "earthquake and tsunami in Palu"."""
+    if i + 2 < len(toks) and toks[i].low in ("dan", "and") and toks[i + 1].low in _EVENT_NOUNS | {"tsunami"}:
+        i += 2
     if i < len(toks) and toks[i].low in ("di", "in", "at"):
         i += 1
     if (
@@ -411,5 +423,48 @@ def _periods(sentence: str) -> list[str]:
     return [m.group(0) for m in _PERIOD.finditer(sentence)]
 
 
-def _normal_period(period: str) -> str:
-    return re.sub(r"\s*-\s*", " ", period).strip()
+def _normal_period(period: str, published: date | None = None) -> str:
+    """One spelling of a period, with its year: a statistic's quarter or month without one is the
+    latest such period on or before publication."""
+    period = re.sub(r"\s*-\s*", " ", period).strip()
+    if published is None or re.search(r"\b(19|20)\d\d\b", period):
+        return period
+    month = _first_month(period)
+    if month is None:
+        return period
+    year = published.year if month <= published.month else published.year - 1
+    return f"{period} {year}"
+
+
+_MONTH_NUMBERS = {
+    name: number
+    for number, names in enumerate(
+        [("januari", "january"), ("februari", "february"), ("maret", "march"), ("april",), ("mei", "may"),
+         ("juni", "june"), ("juli", "july"), ("agustus", "august"), ("september",), ("oktober", "october"),
+         ("november",), ("desember", "december")],
+        start=1,
+    )
+    for name in names
+}  # fmt: skip
+_ROMAN_QUARTER = {
+    "i": 1, "ii": 2, "iii": 3, "iv": 4, "1": 1, "2": 2, "3": 3, "4": 4, "pertama": 1, "kedua": 2,
+    "ketiga": 3, "keempat": 4, "first": 1, "second": 2, "third": 3, "fourth": 4,
+}  # fmt: skip
+
+
+def _is_month(period: str) -> bool:
+    return any(word in _MONTH_NUMBERS for word in period.lower().split())
+
+
+def _first_month(period: str) -> int | None:
+    """The first month of a quarter, a half or a month named in a period."""
+    words = period.lower().split()
+    for word in words:
+        if word in _MONTH_NUMBERS:
+            return _MONTH_NUMBERS[word]
+        if word.startswith("q") and word[1:].isdigit():
+            return 3 * int(word[1:]) - 2
+    rank = next((_ROMAN_QUARTER[w] for w in words if w in _ROMAN_QUARTER), None)
+    if rank is None:
+        return None
+    return 6 * rank - 5 if words[0] == "semester" else 3 * rank - 2
