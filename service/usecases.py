@@ -507,8 +507,13 @@ def post_document(ctx: Context, data: DocumentInput) -> PostedDocument:
         )  # fmt: skip
         session.add(document)
         session.flush()
+        seen: set[tuple[object, ...]] = set()
         for found in extraction.claims:
-            _store_found(ctx, session, document, data, found, extraction.language)
+            # A figure the article repeats is one claim, found where it first stands.
+            key = (found.subject, found.value, found.unit, found.as_of, found.event_date)
+            if key not in seen:
+                seen.add(key)
+                _store_found(ctx, session, document, data, found, extraction.language)
         return _posted_document(session, document, created=True)
 
 
@@ -535,7 +540,7 @@ def _store_found(
     except DomainError as exc:
         log.warning("document %s: skipped %r: %s", document.id, found.value, exc.detail)
         return
-    if posted.created:  # a figure the article repeats is one claim, found where it first stands
+    if posted.created:  # else the source said it before, in another article: that one keeps it
         posted.claim.document_id = document.id
         posted.claim.value_start = found.start
         posted.claim.value_end = found.end
