@@ -157,10 +157,7 @@ def subject_for(sentence: str, toks: list[Token], quantity: Quantity, context: C
     elif context.event and lowered & EVENT_WORDS and not any(w[:1].isupper() for w in words[1:]):
         words += [w for w in context.event[1:] if w.lower() not in lowered]
     periods = [_normal_period(p, context.published) for p in _periods(sentence)]
-    statistic = quantity.value.dimension in ("percent", "number") or quantity.value.dimension.startswith(
-        "money:"
-    )
-    if not periods and context.period and statistic:
+    if not periods and context.period and _is_statistic(quantity.value.dimension):
         periods = [context.period]
     text = " ".join(words)
     # An event is pinned by its date; a statistic by its period, written once and in full.
@@ -169,25 +166,15 @@ def subject_for(sentence: str, toks: list[Token], quantity: Quantity, context: C
     return " ".join(text.split())
 
 
-_MEASURE_NOUNS = {
-    "magnitude": ("magnitudo", "magnitude", "kekuatan", "berkekuatan", "bermagnitudo"),
-    "length": ("kedalaman", "depth", "jarak", "distance", "panjang", "length", "lebar", "width"),
-}  # fmt: skip
+_LENGTH_NOUNS = frozenset("kedalaman depth jarak distance panjang length lebar width tinggi height".split())
 
 
 def _measure_noun(toks: list[Token], quantity: Quantity) -> list[str]:
-    """The property a magnitude or a length is of, when the sentence names it near the figure."""
-    nouns = _MEASURE_NOUNS[quantity.value.dimension]
+    """What a magnitude or a length is of, when the sentence names it near the figure."""
+    if quantity.value.dimension == "magnitude":
+        return ["magnitudo"]
     near = sorted(range(len(toks)), key=lambda i: abs(i - quantity.first))[:10]
-    found = [
-        i
-        for i in near
-        if toks[i].low in nouns or (quantity.value.dimension == "magnitude" and i == quantity.first)
-    ]
-    if not found:
-        return []
-    word = toks[found[0]].low
-    return ["magnitudo" if quantity.value.dimension == "magnitude" else word]
+    return next(([toks[i].low] for i in near if toks[i].low in _LENGTH_NOUNS), [])
 
 
 def _event_of(toks: list[Token], context: Context) -> list[str]:
@@ -197,6 +184,10 @@ def _event_of(toks: list[Token], context: Context) -> list[str]:
             place = _place_after(toks, i + 1) or ([context.event[1]] if len(context.event) > 1 else [])
             return [tok.text, *place]
     return list(context.event)
+
+
+def _is_statistic(dimension: str) -> bool:
+    return dimension in ("percent", "number") or dimension.startswith("money:")
 
 
 def is_event(subject: str) -> bool:
