@@ -41,8 +41,9 @@ fmt: dev
 contract: dev  ## regenerate schemas/openapi.json from the schemas
 	$(BIN)/python -m service.contract > schemas/openapi.json
 
-bench: dev  ## POST /claims latency and matching recall at 10k and 100k stored claims
+bench: dev  ## POST /claims latency and recall at 10k and 100k stored claims; a 200 KB article
 	$(BIN)/python bench/post_claims.py --sizes 10000,100000
+	$(BIN)/python bench/extract.py --kb 200
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache
