@@ -203,7 +203,7 @@ class ClaimIn(_Strict):
 class DocumentIn(_Strict):
     text = fields.String(
         required=True,
-        validate=validate.Length(min=1, max=2_000_000),
+        validate=validate.Length(min=1, max=1_000_000),
         metadata={"description": "the whole article, as plain text or as the page's HTML"},
     )
     source = fields.Nested(SourceIn, required=True)

@@ -37,7 +37,6 @@ from service.errors import (
     invalid_value,
 )
 from service.extract import ExtractedClaim, extract
-from service.extract.boilerplate import body_lines
 from service.extract.html import is_html, main_text
 from service.storage import repository as repo
 from service.storage.db import Database
@@ -48,6 +47,8 @@ log = logging.getLogger("ceksilang")
 # Groups offered as `related` in a POST response, and claims shown of each.
 RELATED_GROUPS = 5
 RELATED_CLAIMS_PER_GROUP = 3
+# The longest counted noun a read article may give as a claim's unit (the claim schema's limit).
+MAX_UNIT = 60
 # Claims of the joined group shown in a POST response, most similar and most telling first.
 MAX_GROUP_MATCHES = 20
 # Conflicting pairs listed with a group; `conflict` stays true past the list's end.
@@ -485,10 +486,12 @@ class PostedDocument:
 def post_document(ctx: Context, data: DocumentInput) -> PostedDocument:
     """Read an article's claims and store each as if it had been posted; the same article once."""
     text = main_text(data.text) if is_html(data.text) else data.text
-    if not body_lines(text):
+    published = data.published_at.date() if data.published_at else None
+    # Reading takes a while for a long article: done before the write lock is taken.
+    extraction = extract(text, language=data.language, published=published)
+    if not extraction.has_body:
         message = "no article body found: no line of prose, only headlines, links or page furniture"
         raise InvalidClaim(f"text: {message}", {"text": [message]})
-    published = data.published_at.date() if data.published_at else None
     print_ = hashlib.sha256(
         json.dumps([source_key(data.source_name), " ".join(text.split())]).encode()
     ).hexdigest()
@@ -496,7 +499,6 @@ def post_document(ctx: Context, data: DocumentInput) -> PostedDocument:
         existing = repo.document_by_fingerprint(session, print_)
         if existing is not None:
             return _posted_document(session, existing, created=False)
-        extraction = extract(text, language=data.language, published=published)
         topic_slug = slugify(data.topic) if data.topic else None
         if data.topic and topic_slug:
             repo.ensure_topic(session, topic_slug, data.topic)
@@ -507,13 +509,8 @@ def post_document(ctx: Context, data: DocumentInput) -> PostedDocument:
         )  # fmt: skip
         session.add(document)
         session.flush()
-        seen: set[tuple[object, ...]] = set()
         for found in extraction.claims:
-            # A figure the article repeats is one claim, found where it first stands.
-            key = (found.subject, found.value, found.unit, found.as_of, found.event_date)
-            if key not in seen:
-                seen.add(key)
-                _store_found(ctx, session, document, data, found, extraction.language)
+            _store_found(ctx, session, document, data, found, extraction.language)
         return _posted_document(session, document, created=True)
 
 
@@ -525,20 +522,20 @@ def _store_found(
     found: ExtractedClaim,
     language: str,
 ) -> None:
-    subject = found.subject[:300]
-    if len(subject) < 3:
-        return
+    if found.unit is not None and len(found.unit) > MAX_UNIT:
+        return  # a run of letters after a number, not a word for what is counted
     claim_input = ClaimInput(
-        subject=subject, value=found.value, unit=found.unit, source_name=data.source_name,
+        subject=found.subject[:300], value=found.value, unit=found.unit, source_name=data.source_name,
         source_url=data.source_url, published_at=data.published_at, as_of=found.as_of,
-        event_date=found.event_date, topic=data.topic, quote=found.quote, attributed_to=found.attributed_to,
+        event_date=found.event_date, topic=data.topic, quote=found.quote[:5000],
+        attributed_to=found.attributed_to[:300] if found.attributed_to else None,
         origin=found.origin, language=language,
     )  # fmt: skip
     try:
         with session.begin_nested():
             posted = _post(ctx, session, claim_input, with_matches=False)
-    except DomainError as exc:
-        log.warning("document %s: skipped %r: %s", document.id, found.value, exc.detail)
+    except (DomainError, DataError) as exc:
+        log.warning("document %s: skipped %r: %s", document.id, found.value, exc)
         return
     if posted.created:  # else the source said it before, in another article: that one keeps it
         posted.claim.document_id = document.id

@@ -14,6 +14,8 @@ from service.extract import context as ctx
 from service.extract import quantities, sentences, subjects
 from service.extract.boilerplate import body_lines
 
+MIN_SUBJECT = 3  # characters: a subject shorter than a claim accepts is no subject
+
 COUNTRIES = (
     "Ukraina", "Ukraine", "Rusia", "Russia", "AS", "Amerika Serikat", "United States", "Polandia", "Poland",
     "Rumania", "Romania", "Belarus", "Jerman", "Germany", "Perancis", "Prancis", "France", "Inggris",
@@ -27,7 +29,9 @@ class ExtractedClaim:
     value: str  # the value as written
     unit: str | None  # the counted noun, when the value text has no unit of its own
     quote: str  # the sentence
-    start: int  # where the value starts in the text
+    # Where the figure stands in the text: the value as written and, for a counted noun, the noun
+    # ("1.500 ton").
+    start: int
     end: int
     attributed_to: str | None
     origin: str | None
@@ -40,6 +44,11 @@ class Extraction:
     language: str
     origin: str | None
     claims: list[ExtractedClaim]
+    has_body: bool = True  # whether any line read as the article's prose
+
+
+MAX_QUANTITIES_PER_SENTENCE = 30  # a list of more figures than that is a table, not prose
+MAX_CLAIMS = 300  # per article
 
 
 def extract(text: str, *, language: str | None = None, published: date | None = None) -> Extraction:
@@ -48,47 +57,61 @@ def extract(text: str, *, language: str | None = None, published: date | None = 
     language = language or detect_language(body)
     origin = ctx.origin_of(body)
     all_sentences = [s for line in lines for s in sentences.split(line)]
-    article = subjects.article_context(
-        [quantities.tokens(s.text) for s in all_sentences], COUNTRIES, published
-    )
+    tokenised = [(s, quantities.tokens(s.text)) for s in all_sentences]
+    article = subjects.article_context([(s.text, toks) for s, toks in tokenised], COUNTRIES, published)
     event_day = _article_event_day(all_sentences, published)
     claims: list[ExtractedClaim] = []
-    for sentence in all_sentences:
-        toks = quantities.tokens(sentence.text)
-        found = quantities.find(sentence.text, language)
+    seen: set[tuple[object, ...]] = set()
+    for sentence, toks in tokenised:
+        found = quantities.find(sentence.text, language)[:MAX_QUANTITIES_PER_SENTENCE]
         if not found:
             continue
         days = ctx.dates_in(sentence.text, published)
         relies_on = ctx.origin_of(sentence.text) or origin
         for quantity in found:
             subject = subjects.subject_for(sentence.text, toks, quantity, article)
+            if len(subject) < MIN_SUBJECT:
+                continue
             is_event = subjects.is_event(subject)
             event_date = (_nearest_event_day(sentence.text, days) or event_day) if is_event else None
-            claims.append(
-                ExtractedClaim(
-                    subject=subject,
-                    value=quantity.text if quantity.noun is None else _value_text(quantity),
-                    unit=quantity.noun,
-                    quote=sentence.text,
-                    start=sentence.start + quantity.start,
-                    end=sentence.start + quantity.end,
-                    attributed_to=ctx.attribution_of(sentence.text, near=quantity.start),
-                    origin=relies_on,
-                    as_of=event_date or (days[0][1] if days else published),
-                    event_date=event_date,
-                )
+            claim = ExtractedClaim(
+                subject=subject,
+                value=quantity.text if quantity.noun is None else _value_text(quantity),
+                unit=quantity.noun,
+                quote=sentence.text,
+                start=sentence.start + quantity.start,
+                end=sentence.start + quantity.end,
+                attributed_to=ctx.attribution_of(sentence.text, near=quantity.start),
+                origin=relies_on,
+                as_of=_nearest_day(days, quantity.start) or event_date or published,
+                event_date=event_date,
             )
-    return Extraction(language, origin, claims)
+            # A figure the article repeats is one claim, found where it first stands.
+            key = (claim.subject, claim.value, claim.unit, claim.as_of, claim.event_date)
+            if key not in seen:
+                seen.add(key)
+                claims.append(claim)
+    return Extraction(language, origin, claims[:MAX_CLAIMS], has_body=bool(lines))
+
+
+def _nearest_day(days: list[tuple[int, date]], position: int) -> date | None:
+    return min(days, key=lambda d: abs(d[0] - position))[1] if days else None
 
 
 def _value_text(quantity: quantities.Quantity) -> str:
     # The counted noun travels as the unit; the value is the figure as written before it.
-    return quantity.text[: quantity.text.rfind(" ")].strip() if " " in quantity.text else quantity.text
+    parts = quantity.text.rsplit(None, 1)
+    return parts[0] if len(parts) == 2 else quantity.text
+
+
+_AS_OF_BEFORE = re.compile(r"\b(per|hingga|sampai|as of|by|until|pada data)\s*$", re.IGNORECASE)
 
 
 def _nearest_event_day(sentence: str, days: list[tuple[int, date]]) -> date | None:
-    """The date written nearest an event noun ("pertemuan virtual Selasa"), if the sentence has one."""
+    """The date written nearest an event noun ("pertemuan virtual Selasa"), if the sentence has one;
+    a date a figure is counted by ("per 23 November", "hingga Senin") is no event's."""
     events = [m.start() for m in re.finditer(r"\w+", sentence) if m.group().lower() in subjects.EVENT_WORDS]
+    days = [(at, day) for at, day in days if not _AS_OF_BEFORE.search(sentence[max(0, at - 12) : at])]
     if not days or not events:
         return None
     return min(days, key=lambda d: min(abs(d[0] - e) for e in events))[1]

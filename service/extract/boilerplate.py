@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 # A line that starts like one of these is a link or a label, not the article.
 _FURNITURE_START = re.compile(
-    r"""^\s*[*•]?\s*(
+    r"""^\s*[*•»›>-]?\s*(
         baca\s+(juga|berita)|read\s+(more|also)|see\s+also|related\s*:|lihat\s+juga|simak\s+juga|
         video\s+rekomendasi|rekomendasi|berita\s+(terkait|lainnya|terbaru)|artikel\s+terkait|
         sponsored|advertisement|iklan|ads\b|promoted|infografis|infographic|
@@ -38,7 +38,13 @@ _BYLINE_DATE = re.compile(
     re.IGNORECASE,
 )
 _SENTENCE_END = re.compile(r"""[.!?]["'”’)\]]*\s*$""")
+# A link to another story inside a paragraph: the rest of the line is that story's headline.
+# (Anchored on the words, not on the space before them: a leading \s* backtracks on long blanks.)
+_LINK_INSIDE = re.compile(r"\b(baca\s+juga|read\s+more|lihat\s+juga|simak\s+juga)\s*:", re.IGNORECASE)
+# Characters that show nothing: they must not keep a line from ending like a sentence.
+_INVISIBLE = "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff"
 MIN_BODY_WORDS = 6
+MAX_BYLINE = 120
 
 
 @dataclass(frozen=True)
@@ -55,9 +61,11 @@ def body_lines(text: str) -> list[Line]:
     offset = 0
     for raw in text.splitlines(keepends=True):
         line = raw.rstrip("\r\n")
-        stripped = line.strip()
+        if link := _LINK_INSIDE.search(line):
+            line = line[: link.start()].rstrip(" *•»›")
+        stripped = line.strip().strip(_INVISIBLE).strip()
         if stripped and is_body(stripped):
-            lines.append(Line(offset + (len(line) - len(line.lstrip())), stripped))
+            lines.append(Line(offset + line.index(stripped), stripped))
         offset += len(raw)
     return lines
 
@@ -65,7 +73,7 @@ def body_lines(text: str) -> list[Line]:
 def is_body(line: str) -> bool:
     if _FURNITURE_START.search(line) or _PROMOTION.search(line) or _PAGE_COUNTER.search(line):
         return False
-    if _BYLINE_DATE.match(line):
+    if len(line) <= MAX_BYLINE and _BYLINE_DATE.match(line):  # bylines are short; long lines never are
         return False
     # Headlines, navigation and link titles do not end like sentences; prose does.
     return len(line.split()) >= MIN_BODY_WORDS and bool(_SENTENCE_END.search(line))

@@ -14,13 +14,14 @@ WIRES = (
     "BBC", "Xinhua", "Kyodo", "Sputnik", "TASS", "The Guardian", "New York Times", "Washington Post",
 )  # fmt: skip
 _WIRE = "|".join(sorted((re.escape(w) for w in WIRES), key=len, reverse=True))
+# The lead words in any case ("Dilansir dari Reuters, ..."), the wire's name as it is written.
 _ORIGIN_PATTERNS = [
-    re.compile(rf"(?:seperti\s+)?(?:di)?kutip(?:\s+dari)?\s+(?:laman\s+)?({_WIRE})"),
-    re.compile(rf"(?:seperti\s+)?dilansir(?:\s+dari)?\s+(?:laman\s+)?({_WIRE})"),
-    re.compile(rf"mengutip\s+(?:laman\s+)?({_WIRE})"),
-    re.compile(rf"\b({_WIRE})\s+(?:melansir|melaporkan|memberitakan|reported|reports)"),
+    re.compile(rf"(?i:(?:seperti\s+)?(?:di)?kutip(?:\s+dari)?\s+(?:laman\s+)?)({_WIRE})"),
+    re.compile(rf"(?i:(?:seperti\s+)?dilansir(?:\s+dari)?\s+(?:laman\s+)?)({_WIRE})"),
+    re.compile(rf"(?i:mengutip\s+(?:laman\s+)?)({_WIRE})"),
+    re.compile(rf"\b({_WIRE})\s+(?i:melansir|melaporkan|memberitakan|reported|reports)"),
     re.compile(rf"\(({_WIRE})\)"),
-    re.compile(rf"according to\s+({_WIRE})"),
+    re.compile(rf"(?i:according to\s+)({_WIRE})"),
 ]
 _ATTRIBUTION_AFTER = re.compile(
     r"(?:,|\")\s*(?:kata|ujar|ucap|tutur|jelas|tegas|imbuh|tambah(?:nya)?|said|says|told)\s+"
@@ -37,6 +38,7 @@ _ACCORDING_TO = re.compile(
     r"\b(?i:menurut|according to)\s+((?:[A-Z][\w.'-]*|the|data|laporan)(?:\s+[A-Z][\w.'-]*){0,5})"
 )
 
+EARLIEST_YEAR, LATEST_YEAR = 1800, 2200
 WEEKDAYS = {
     "senin": 0, "selasa": 1, "rabu": 2, "kamis": 3, "jumat": 4, "jum'at": 4, "sabtu": 5, "minggu": 6,
     "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6,
@@ -130,7 +132,9 @@ def dates_in(sentence: str, published: date | None) -> list[tuple[int, date]]:
 
 def _resolve(day: int, month: int, year: int | None, published: date | None) -> date | None:
     if year is not None and year < 100:
-        year += 2000
+        year += 2000 if year < 70 else 1900  # "12/5/21" is 2021, "12/5/99" is 1999
+    if year is not None and not EARLIEST_YEAR <= year <= LATEST_YEAR:
+        return None  # a typo or a different calendar, not a date news can mean
     if year is None:
         if published is None:
             return None

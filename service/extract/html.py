@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 
-_LOOKS_LIKE_HTML = re.compile(r"^\s*(<!doctype html|<html|<head|<body|<article|<div|<p[\s>])", re.IGNORECASE)
+_LOOKS_LIKE_HTML = re.compile(
+    r"^\ufeff?\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*(<!doctype html|<html|<head|<body|<article|<div|<p[\s>])",
+    re.IGNORECASE | re.DOTALL,
+)
 
 
 def is_html(text: str) -> bool:

@@ -44,7 +44,10 @@ _LABEL_BEFORE = frozenset(
     """pukul jam pasal ayat nomor no nomer halaman hal bab article section chapter page number ke tahun
     year since sejak skor score gol tanggal tgl""".split()
 )
-_CLOCK_AFTER = frozenset({"wib", "wita", "wit", "am", "pm", "utc", "gmt"})
+_SCORE_BEFORE = re.compile(r"\b(skor|score|menang|kalah|won|beat|lost)\b\W*$", re.IGNORECASE)
+_CLOCK_AFTER = frozenset({"wib", "wita", "wit", "am", "pm", "utc", "gmt", "pagi", "siang", "sore", "malam"})
+# Months that are English words too: a month only when a year follows ("5 May 2022").
+_AMBIGUOUS_MONTHS = frozenset({"may", "march", "mar"})
 # After a span of time, these make it a distance in time from something else.
 _RELATIVE_AFTER = frozenset(
     """lalu kemudian setelah sesudah sebelum terakhir mendatang lagi belakangan silam sebelumnya ago
@@ -58,10 +61,8 @@ _NOT_NOUNS = frozenset(
     was were be been more less about over under some""".split()
 )
 _NOT_COUNTS = frozenset({"salah", "satu-satunya", "one-off"})
-_NOT_AFTER = frozenset({"belah", "sama"})
-_ADJECTIVES = frozenset(
-    ["additional", "extra", "more", "new", "armed", "foreign", "local", "combat", "active", "tambahan"]
-)  # "kedua belah pihak", "satu sama lain"
+_NOT_AFTER = frozenset({"belah", "sama"})  # "kedua belah pihak", "satu sama lain"
+_ADJECTIVES = frozenset("additional extra more new armed foreign local combat active tambahan".split())
 
 
 @dataclass(frozen=True)
@@ -135,8 +136,6 @@ def _read(sentence: str, toks: list[Token], i: int, language: str) -> Quantity |
     else:
         noun = _counted_noun(toks, last)
     if _is_relative_time(toks, last):
-        return None
-    if noun is None and not _has_unit(toks, first, last) and _year_or_bare(toks, i, last):
         return None
     text = sentence[toks[first].start : toks[last].end]
     try:
@@ -231,16 +230,33 @@ def _has_unit(toks: list[Token], first: int, last: int) -> bool:
     return any(t.low in UNIT_WORDS or t.low in _CURRENCY or t.text == "%" for t in toks[first : last + 1])
 
 
-def _year_or_bare(toks: list[Token], i: int, last: int) -> bool:
-    return i == last and _is_year(toks[i])
-
-
 def _is_year(tok: Token) -> bool:
     return bool(re.fullmatch(r"(1[89]|20|21)\d\d", tok.text))
 
 
 def _is_relative_time(toks: list[Token], last: int) -> bool:
     return last + 1 < len(toks) and toks[last + 1].low in _RELATIVE_AFTER
+
+
+def _is_month(toks: list[Token], i: int) -> bool:
+    if i >= len(toks) or toks[i].low not in MONTHS:
+        return False
+    if toks[i].low in _AMBIGUOUS_MONTHS:  # "20 may have died" is no date
+        return i + 1 < len(toks) and _is_year(toks[i + 1])
+    return True
+
+
+def _is_model_name(toks: list[Token], i: int) -> bool:
+    """A number right after a name, with no unit or counted noun: "Boeing 737 MAX", "Pasal 5"."""
+    before = toks[i - 1]
+    if not before.text[:1].isupper() or not before.text.isalpha() or before.low in HEDGE_PHRASES:
+        return False
+    if before.low in _NOT_NOUNS or (i == 1 and before.low.startswith("se")):  # "The 50-minute", "Sebanyak"
+        return False
+    after = toks[i + 1] if i + 1 < len(toks) else None
+    if after is not None and after.text == "-" and i + 2 < len(toks):
+        after = toks[i + 2]  # "50-minute"
+    return after is None or not (after.low in UNIT_WORDS or after.text[:1].islower() or after.text in "%")
 
 
 def _not_a_quantity(sentence: str, toks: list[Token], i: int) -> bool:
@@ -259,7 +275,13 @@ def _not_a_quantity(sentence: str, toks: list[Token], i: int) -> bool:
         return True  # "salah satu": one of
     if before is not None and before.low in _LABEL_BEFORE:
         return True
-    if after is not None and (after.low in MONTHS or after.low in _CLOCK_AFTER):
+    if i >= 2 and before is not None and before.text == "." and toks[i - 2].low in _LABEL_BEFORE:
+        return True  # "No. 11", "Hal. 5"
+    if after is not None and (_is_month(toks, i + 1) or after.low in _CLOCK_AFTER):
+        return True
+    if after is not None and after.low in ("p", "a") and i + 2 < len(toks) and toks[i + 2].text == ".":
+        return True  # "7 p.m."
+    if before is not None and _is_model_name(toks, i):
         return True
     if before is not None and before.low in MONTHS:
         return True
@@ -279,4 +301,4 @@ def _not_a_quantity(sentence: str, toks: list[Token], i: int) -> bool:
     # English "a"/"an" only count before a unit or a scale word ("an hour", "a million").
     if tok.low in ("one", "a", "an") and after is not None and after.low in ("of", "another"):
         return True
-    return bool(re.search(r"\b(skor|score|menang|kalah|won|beat|lost)\b\W*$", sentence[: tok.start], re.I))
+    return bool(_SCORE_BEFORE.search(sentence[max(0, tok.start - 20) : tok.start]))

@@ -10,12 +10,14 @@ from service.extract.boilerplate import Line
 # Words that end with a full stop without ending the sentence.
 ABBREVIATIONS = frozenset(
     """a.n dll dsb dst dkk drs dr prof ir h hj jl jln kab kec kel no tel telp sdr st tn ny nn yth bpk
-    mr mrs ms dr jr sr st vs etc inc ltd co corp gov gen lt col sgt rep sen u.s u.k a.s p.t pt tbk
+    mr mrs ms jr sr vs etc inc ltd co corp gov gen lt col sgt rep sen u.s u.k a.s p.t pt tbk
     jan feb mar apr jun jul agu aug sep sept okt oct nov des dec""".split()
 )
 _END = re.compile(r"""([.!?])(["'”’)\]]*)(\s+)(?=["'“‘(\[]?[A-Z0-9])""")
-# "WASHINGTON DC, KOMPAS.com –", "Liputan6.com, Washington D.C -", "Bisnis.com, JAKARTA –"
-_DATELINE = re.compile(r"^[^.!?]{0,60}?(\.com|\.id|\.co\.id|[A-Z]{3,})[^.!?]{0,30}?\s[–—-]\s+")
+# "WASHINGTON DC, KOMPAS.com –", "Liputan6.com, Washington D.C -", "Bisnis.com, JAKARTA –",
+# "JAKARTA (Reuters) -": a short run of capitalised names, or names with a dot, before a dash.
+_DATELINE = re.compile(r"^(.{3,60}?)\s[–—-]\s+")
+_DATELINE_WORD = re.compile(r"^\(?[A-Z0-9][\w.-]*\)?,?$")
 
 
 @dataclass(frozen=True)
@@ -24,11 +26,20 @@ class Sentence:
     text: str
 
 
+def _is_dateline(prefix: str) -> bool:
+    words = prefix.split()
+    return (
+        len(words) <= 6
+        and all(_DATELINE_WORD.match(w) for w in words)
+        and any("." in w or "," in w or "(" in w for w in words)
+    )
+
+
 def split(line: Line) -> list[Sentence]:
     """The sentences of a body line; offsets are into the original document."""
     text = line.text
     start = 0
-    if m := _DATELINE.match(text):
+    if (m := _DATELINE.match(text)) and _is_dateline(m.group(1)):
         start = m.end()
     found: list[Sentence] = []
     for m in _END.finditer(text, start):

@@ -75,6 +75,8 @@ NOT_NAMES = frozenset(
     Provinsi Jawa""".split()
 )
 MAX_WORDS = 8
+# How far from its figure a clause, a place or a measure is looked for, in tokens.
+WINDOW = 40
 MAX_AFTER = 5
 _PREPOSITIONS = frozenset("di ke dari pada dalam untuk kepada in to from at into for on".split())
 _GENERIC_HEADS = frozenset("orang jiwa warga unit buah kali people persons units times".split())
@@ -112,19 +114,19 @@ class Context:
 
 
 def article_context(
-    sentences: list[list[Token]], countries: tuple[str, ...], published: date | None = None
+    sentences: list[tuple[str, list[Token]]], countries: tuple[str, ...], published: date | None = None
 ) -> Context:
     names: Counter[str] = Counter()
     events: Counter[tuple[str, ...]] = Counter()
     periods: Counter[str] = Counter()
     places: Counter[str] = Counter()
-    for toks in sentences:
+    for text, toks in sentences:
         names.update(set(names_in(toks)))
         for i, tok in enumerate(toks):
             if tok.low in _EVENT_NOUNS - {"telepon", "sambungan", "panggilan", "call"}:
                 place = _place_after(toks, i + 1)
                 events[(tok.low, *place)] += 1
-        periods.update(_normal_period(p, published) for p in _periods(" ".join(t.text for t in toks)))
+        periods.update(_normal_period(p, published) for p in _periods(text))
         places.update(_places(toks))
     participants = tuple(name for name, n in names.most_common() if n >= 2)
     event: tuple[str, ...] = ()
@@ -173,7 +175,10 @@ def _measure_noun(toks: list[Token], quantity: Quantity) -> list[str]:
     """What a magnitude or a length is of, when the sentence names it near the figure."""
     if quantity.value.dimension == "magnitude":
         return ["magnitudo"]
-    near = sorted(range(len(toks)), key=lambda i: abs(i - quantity.first))[:10]
+    near = sorted(
+        range(max(0, quantity.first - 6), min(len(toks), quantity.first + 6)),
+        key=lambda i: abs(i - quantity.first),
+    )
     return next(([toks[i].low] for i in near if toks[i].low in _LENGTH_NOUNS), [])
 
 
@@ -211,14 +216,14 @@ def names_in(toks: list[Token]) -> list[str]:
 def _clause_words(toks: list[Token], quantity: Quantity) -> list[str]:
     """The content words of the figure's clause, the figure and who said it left out."""
     start = quantity.first
-    while start > 0 and not _boundary_before(toks, start):
+    while start > max(0, quantity.first - WINDOW) and not _boundary_before(toks, start):
         start -= 1
     for i in range(quantity.first - 1, start - 1, -1):
         if toks[i].low in _REPORTING:
             start = i + 1
             break
     end = quantity.last + 1
-    while end < len(toks) and not _boundary_at(toks, end):
+    while end < min(len(toks), quantity.last + WINDOW) and not _boundary_at(toks, end):
         end += 1
     # After the figure, a place or a destination starts what the clause adds, not what it measures.
     stop = next((k for k in range(quantity.last + 1, end) if toks[k].low in _PREPOSITIONS), end)
@@ -240,7 +245,8 @@ def _clause_words(toks: list[Token], quantity: Quantity) -> list[str]:
         )
         return described + _place(toks[:end], quantity, described)
     words = before + counted + after
-    if not any(_is_name(t) for t in toks[start:end] if t.text in words[1:]):
+    rest = set(words[1:])
+    if not any(_is_name(t) for t in toks[start:end] if t.text in rest):
         words += _place(toks[start:end], _shifted(quantity, start), words)
     return _nearest(words, len(before), MAX_WORDS)
 
@@ -265,7 +271,8 @@ def _place(toks: list[Token], quantity: Quantity, words: list[str]) -> list[str]
     """Where: the first place phrase after the figure, else before it; a bare border gets the
     country the sentence names."""
     taken = {w.lower() for w in words}
-    order = [*range(quantity.last + 1, len(toks)), *range(quantity.first - 1, -1, -1)]
+    after = range(quantity.last + 1, min(len(toks), quantity.last + WINDOW))
+    order = [*after, *range(quantity.first - 1, max(-1, quantity.first - WINDOW), -1)]
     for i in order:
         phrase = _place_at(toks, i)
         if not phrase:

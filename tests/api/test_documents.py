@@ -100,3 +100,16 @@ def test_a_ten_megabyte_article_is_413(client) -> None:
 
 def test_unknown_document_is_404(client) -> None:
     assert client.get("/documents/999").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Harga beras naik 10 persen menurut data pada 31/12/9999 kemarin malam di pasar.",
+        "Gempa itu merusak 12 rumah" + "x" * 81 + " di desa itu, kata warga setempat kemarin.",
+        "Sebanyak 12 rumah rusak akibat gempa di desa itu, kata Kepala Suharyanto" + "x" * 300 + ".",
+    ],
+)
+def test_odd_articles_are_stored_not_500s(client, text: str) -> None:
+    response = _post(client, text, source={"name": "Odd"})
+    assert response.status_code == 201, response.get_data(as_text=True)

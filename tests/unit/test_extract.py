@@ -260,3 +260,80 @@ def test_the_reference_set_does_not_fall_back() -> None:
     # A floor under today's figures (README), so that a change that makes reading worse is seen.
     report = evaluate(ROOT / "tests" / "reference", LEX)
     assert report.precision >= 0.17 and report.recall >= 0.15
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "as many as 20 may have died in the blast.",
+        "Rapat dimulai pukul 10.30 pagi dan berakhir 7 p.m. waktu setempat.",
+        "Peraturan Pemerintah No. 11 Tahun 2020 mengatur hal itu.",
+        "Maskapai itu memesan Boeing 737 MAX baru.",
+    ],
+)
+def test_words_that_only_look_like_units_are_skipped(sentence: str) -> None:
+    assert quantities.find(sentence, "en" if " the " in sentence else "id") == []
+
+
+def test_a_dash_inside_a_sentence_is_not_a_dateline() -> None:
+    line = Line(
+        0, "Sebanyak 162 orang tewas dalam gempa di Cianjur, kata BNPB – dan jumlahnya terus bertambah."
+    )
+    assert sentences.split(line)[0].text.startswith("Sebanyak 162 orang")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "» Baca juga: Gempa Cianjur, 268 orang meninggal dunia, kata BNPB kemarin.",
+        "Harga beras stabil pekan ini di pasar induk kota. Baca juga: Harga BBM naik 30 persen bulan depan.",
+    ],
+)
+def test_links_inside_or_after_a_bullet_are_not_claims(text: str) -> None:
+    assert all("268" not in c.value and "30 persen" not in c.value for c in extract(text).claims)
+
+
+def test_invisible_characters_do_not_hide_a_sentence_end() -> None:
+    text = "Sebanyak 268 orang meninggal dunia akibat gempa di Cianjur.\u200b\ufeff"
+    assert [c.value for c in extract(text).claims] == ["268 orang"]
+
+
+def test_a_figure_is_as_of_the_date_written_nearest_it() -> None:
+    text = "Korban tewas 100 orang per 21 November dan menjadi 268 orang per 23 November akibat gempa itu."
+    days = {c.value: c.as_of for c in extract(text, published=date(2022, 11, 24)).claims}
+    assert days["268 orang"] == date(2022, 11, 23) and days["100 orang"] == date(2022, 11, 21)
+
+
+def test_the_year_of_a_written_date_is_no_period() -> None:
+    text = "Harga Pertalite naik menjadi Rp10.000 per liter mulai Sabtu (3/9/2022) pukul 14.30 WIB."
+    [claim] = extract(text, published=date(2022, 9, 3)).claims
+    assert "2022" not in claim.subject
+
+
+def test_wire_names_are_found_at_the_start_of_a_sentence() -> None:
+    assert context.origin_of("Dilansir dari Reuters, harga minyak naik.") == "Reuters"
+    assert context.origin_of("According to Reuters, prices rose.") == "Reuters"
+
+
+def test_dates_beyond_any_news_are_not_dates() -> None:
+    assert context.dates_in("menurut data pada 31/12/9999 kemarin", None) == []
+    assert context.dates_in("pada 12/5/99", None)[0][1] == date(1999, 5, 12)
+
+
+def test_html_behind_a_bom_or_a_comment_is_html() -> None:
+    assert is_html("\ufeff<html><body><p>x</p></body></html>")
+    assert is_html("<!-- saved page --><html><body><p>x</p></body></html>")
+    assert is_html('<?xml version="1.0"?><html><body></body></html>')
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Senin, 21 November 2022" + " " * 40_000 + "x",
+        "A" * 200_000 + " naik 10 persen di pasar induk kemarin.",
+        "Harga naik " + "10 persen " * 2_000 + "kemarin.",
+    ],
+)
+def test_pathological_text_is_read_in_linear_time(text: str) -> None:
+    # Each of these once took seconds to minutes (backtracking, rescans); now the suite would notice.
+    extract(text)
