@@ -117,8 +117,8 @@ def run(size: int, queries: int, seed: int, workdir: Path) -> dict[str, Any]:
     ctx: Context = app.extensions["ceksilang"]
     print(f"size {size:,}:", file=sys.stderr)
     fill_seconds = fill(ctx, size, seed)
-    # New claims about stored and new subjects alike: another seed, same generator.
-    bodies = list(synthetic.claims(seed + 1, queries))
+    # New claims about the stored subjects, said anew: the same pool, other phrasings and sources.
+    bodies = list(synthetic.claims(seed, queries, pool_size=max(1, size // 10), phrasing_seed=seed + 1))
     for body in bodies:
         body["quote"] = f"query {body['quote']} {date.today().isoformat()}"
     rec, expected = recall(ctx, bodies)

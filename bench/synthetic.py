@@ -106,10 +106,14 @@ def value_for(rng: random.Random, subject: Subject) -> tuple[str, str | None]:
     return f"{rng.choice([2, 3, 5, 8])} jam", None
 
 
-def claims(seed: int, count: int, *, subjects_per_claim: float = 0.1) -> Iterator[dict[str, Any]]:
-    """`count` claim bodies in the POST /claims shape over about count × subjects_per_claim subjects."""
-    rng = random.Random(seed)
-    pool = subjects(rng, max(1, int(count * subjects_per_claim)))
+def claims(
+    seed: int, count: int, *, pool_size: int | None = None, phrasing_seed: int | None = None
+) -> Iterator[dict[str, Any]]:
+    """`count` claim bodies in the POST /claims shape about a pool of subjects (a tenth as many as
+    claims unless `pool_size` says). The pool comes from `seed`; the claims from `phrasing_seed`
+    when given, so that new claims can be said about the subjects a store already holds."""
+    pool = subjects(random.Random(seed), pool_size or max(1, count // 10))
+    rng = random.Random(seed if phrasing_seed is None else phrasing_seed)
     weights = [1 / (rank + 1) for rank in range(len(pool))]  # Zipf-like: a few subjects get most claims
     sources = [f"outlet-{i}.example" for i in range(200)]
     for i in range(count):

@@ -22,6 +22,8 @@ from pathlib import Path
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
+# Words at least this long get typo keys in the candidate index.
+MIN_TYPO_WORD = 4
 # Similarity (0..1) from which a claim joins the group of the best match.
 JOIN_THRESHOLD = 0.85
 # Similarity from which a claim of a group that was not joined is offered as `related`.
@@ -122,11 +124,14 @@ class Subject:
     pins: str
     generic: bool
     tokens: tuple[str, ...] = field(default=())
+    # Words the lexicon does not know (names of places, people, things): where typos hide.
+    words: tuple[str, ...] = field(default=())
 
 
 def normalise_subject(text: str, lexicon: Lexicon) -> Subject:
     raw = tokenize(text)
     tokens: set[str] = set()
+    words: set[str] = set()
     pins: set[str] = set()
     i = 0
     while i < len(raw):
@@ -146,6 +151,7 @@ def normalise_subject(text: str, lexicon: Lexicon) -> Subject:
                 pins.add(f"id:{word}")
                 continue
             token = word
+            words.add(word)
         if direction:
             pins.add(f"dir:{direction}")
         tokens.add(token)
@@ -156,6 +162,7 @@ def normalise_subject(text: str, lexicon: Lexicon) -> Subject:
         pins=" ".join(sorted(pins)),
         generic=len(ordered) < MIN_CONTENT_TOKENS,
         tokens=ordered,
+        words=tuple(sorted(words)),
     )
 
 
@@ -195,8 +202,19 @@ def measure_of(dimension: str, unit: str) -> str:
 
 
 def blocking_keys(subject: Subject, measure: str) -> list[str]:
-    """Index keys: a stored subject is a candidate when it shares one of them."""
-    return [f"{measure}|{token}" for token in subject.tokens]
+    """Index keys: a stored subject is a candidate when it shares one of them.
+
+    Every token is a key. A word the lexicon does not know is also a key with each of its letters
+    left out in turn (under "~"), so that a typo ("Cianjru", "Cianjr", "Ciannjur") still shares a
+    key with the word, however many other subjects share the common words.
+    """
+    keys = [f"{measure}|{token}" for token in subject.tokens]
+    for word in subject.words:
+        if len(word) >= MIN_TYPO_WORD:
+            keys += sorted(
+                {f"{measure}|~{word[:i]}{word[i + 1 :]}" for i in range(len(word))} | {f"{measure}|~{word}"}
+            )
+    return keys
 
 
 def similarity(a: str, b: str) -> float:
