@@ -10,6 +10,7 @@ from service.domain.matching import (
     JOIN_THRESHOLD,
     RELATED_THRESHOLD,
     Candidate,
+    blocking_keys,
     load_lexicon,
     normalise_subject,
     rank,
@@ -188,3 +189,16 @@ def test_ordinals_after_a_noun_pin_a_rank(a: str, b: str) -> None:
 )
 def test_one_differing_place_keeps_subjects_apart(a: str, b: str) -> None:
     assert score(a, b) < JOIN_THRESHOLD
+
+
+@pytest.mark.parametrize("typo", ["Cianjru", "Cianjr", "Ciannjur", "Cianjor"])
+def test_a_typo_in_a_distinctive_word_still_shares_an_index_key(typo: str) -> None:
+    stored = set(blocking_keys(subject("jumlah pengungsi gempa Cianjur"), "people|person"))
+    query = set(blocking_keys(subject(f"jumlah pengungsi gempa {typo}"), "people|person"))
+    distinctive = {k for k in stored & query if "~" in k}
+    assert distinctive, "only the common words would bring the stored subject up"
+
+
+def test_words_the_lexicon_knows_get_no_typo_keys() -> None:
+    keys = blocking_keys(subject("tentara Rusia di dekat Ukraina"), "troops|troop")
+    assert not any("~" in k for k in keys)
