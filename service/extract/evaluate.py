@@ -106,6 +106,8 @@ def _same(
 
 def _value(text: str, unit: str | None, language: str | None) -> Value | None:
     """A value read the way the extractor reads one: "22.198 unit" counts units."""
+    if unit is not None and unit.startswith(("per ", "/")):
+        text, unit = f"{text} {unit}", None  # "Rp7.650" + "per liter": what a price is for
     if unit is None:
         found = quantities.find(text, language or "id")
         if len(found) == 1:

@@ -291,7 +291,13 @@ def _not_a_quantity(sentence: str, toks: list[Token], i: int) -> bool:
     glued_before = before is not None and before.end == tok.start and before.low not in _CURRENCY
     if glued_before and (before.text in "-/:" or before.text.isalpha()):
         return True
-    if after is not None and after.start == tok.end and (after.text in "/:" or after.text.isalpha()):
+    per_unit = after is not None and after.text == "/" and i + 2 < len(toks) and toks[i + 2].text.isalpha()
+    if (
+        after is not None
+        and after.start == tok.end
+        and not per_unit
+        and (after.text in "/:" or after.text.isalpha())
+    ):
         return True
     if before is not None and before.text == "(" and after is not None and after.text == ")":
         return True  # "(2014)"

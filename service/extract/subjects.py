@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import date
 
+from service.domain.values import NUMBER_WORDS
 from service.extract.quantities import MONTHS, Quantity, Token
 
 _EVENT_VERBS = {
@@ -75,6 +76,7 @@ NOT_NAMES = frozenset(
     Provinsi Jawa""".split()
 )
 MAX_WORDS = 8
+_VALUE_WORDS = frozenset({"rp", "us", "usd", "idr", "persen", "percent", "pct", "poin", "points"})
 # How far from its figure a clause, a place or a measure is looked for, in tokens.
 WINDOW = 40
 MAX_AFTER = 5
@@ -192,7 +194,8 @@ def _event_of(toks: list[Token], context: Context) -> list[str]:
 
 
 def _is_statistic(dimension: str) -> bool:
-    return dimension in ("percent", "number") or dimension.startswith("money:")
+    # A price is pinned by when it held (as_of), not by a period in its subject.
+    return dimension in ("percent", "number")
 
 
 def is_event(subject: str) -> bool:
@@ -229,6 +232,9 @@ def _clause_words(toks: list[Token], quantity: Quantity) -> list[str]:
     stop = next((k for k in range(quantity.last + 1, end) if toks[k].low in _PREPOSITIONS), end)
     linked = start < quantity.first and toks[quantity.first - 1].low in _LINKS
     before = [t.text for t in toks[start : quantity.first] if _content(t)]
+    if _to_a_level(toks, quantity.first):
+        # "harga Pertalite naik menjadi Rp10.000": the price it came to, not how it changed
+        before = [w for w in before if w.lower() not in _CHANGE_VERBS]
     counted = [toks[quantity.last + 1].text] if quantity.noun else []
     after_from = quantity.last + (2 if quantity.noun else 1)
     after = [t.text for t in toks[after_from:stop] if _content(t)][:MAX_AFTER]
@@ -249,6 +255,19 @@ def _clause_words(toks: list[Token], quantity: Quantity) -> list[str]:
     if not any(_is_name(t) for t in toks[start:end] if t.text in rest):
         words += _place(toks[start:end], _shifted(quantity, start), words)
     return _nearest(words, len(before), MAX_WORDS)
+
+
+_TO = frozenset("menjadi jadi ke to at".split())
+_CHANGE_VERBS = frozenset(
+    """naik turun meningkat menurun melonjak bertambah berkurang rose fell rise fall increased decreased
+    climbed dropped jumped raised cut""".split()
+)
+
+
+def _to_a_level(toks: list[Token], first: int) -> bool:
+    """A change verb, then "menjadi"/"to", then the figure: the figure is the new level."""
+    window = [t.low for t in toks[max(0, first - 3) : first]]
+    return any(w in _TO for w in window) and any(w in _CHANGE_VERBS for w in window)
 
 
 def _shifted(quantity: Quantity, by: int) -> Quantity:
@@ -326,6 +345,8 @@ def _nearest(words: list[str], at: int, limit: int) -> list[str]:
 def _content(tok: Token) -> bool:
     if not tok.text[:1].isalpha() or tok.low in _DROP or tok.low in _SAID_AFTER:
         return False
+    if tok.low in NUMBER_WORDS or tok.low in _VALUE_WORDS:
+        return False  # the figure's own words ("persen", "triliun", "Rp"): they are its value
     return not (tok.low in _COMPASS and not tok.text[:1].isupper())
 
 
