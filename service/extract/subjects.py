@@ -259,8 +259,8 @@ def _clause_words(toks: list[Token], quantity: Quantity) -> list[str]:
 
 _TO = frozenset("menjadi jadi ke to at".split())
 _CHANGE_VERBS = frozenset(
-    """naik turun meningkat menurun melonjak bertambah berkurang rose fell rise fall increased decreased
-    climbed dropped jumped raised cut""".split()
+    """naik turun meningkat menurun melonjak bertambah berkurang menguat melemah rose fell rise fall
+    increased decreased climbed dropped jumped raised cut eased grew expanded shrank""".split()
 )
 
 
