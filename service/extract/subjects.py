@@ -39,6 +39,8 @@ _DROP = (
     frozenset(
         """yang telah sudah akan masih juga itu ini tersebut para sang si sebuah seorang adalah ialah yakni
     yaitu di ke dari pada untuk dengan dalam oleh bahwa sebagai atas bagi terhadap hingga sampai adapun s
+    lebih hanya justru bisa terus jadi kita kami mereka dia sepanjang kisaran dibanding dibandingkan
+    seiring likely will now normally still only just even also there takes
     akibat karena sejak setelah terpaksa diduga sebagian besar kedua due after since caused
     sekitar sebanyak sebesar mencapai menjadi tercatat berjumlah kini lagi pun lah update kali
     senin selasa rabu kamis jumat sabtu minggu pukul wib wita wit pagi siang sore malam hari
@@ -113,6 +115,7 @@ class Context:
     event: tuple[str, ...] = ()  # ("gempa", "Cianjur")
     period: str | None = None  # "kuartal III 2022"
     published: date | None = None
+    country: str | None = None  # the country the article names most
 
 
 def article_context(
@@ -143,7 +146,9 @@ def article_context(
     # An article's frame is its coarsest period: the quarter a GDP story is about, not a month it cites.
     quarters = Counter({p: n for p, n in periods.items() if _first_month(p) and not _is_month(p)})
     period = (quarters or periods).most_common(1)[0][0] if periods else None
-    return Context(participants, countries, event, period, published)
+    named = Counter(t.text for _, toks in sentences for t in toks if t.text in countries)
+    country = named.most_common(1)[0][0] if named else None
+    return Context(participants, countries, event, period, published, country)
 
 
 def subject_for(sentence: str, toks: list[Token], quantity: Quantity, context: Context) -> str:
@@ -163,6 +168,12 @@ def subject_for(sentence: str, toks: list[Token], quantity: Quantity, context: C
     periods = [_normal_period(p, context.published) for p in _periods(sentence)]
     if not periods and context.period and _is_statistic(quantity.value.dimension):
         periods = [context.period]
+    if (
+        context.country
+        and _is_statistic(quantity.value.dimension)
+        and not any(w[:1].isupper() for w in words)
+    ):
+        words.append(context.country)  # "ekonomi tumbuh 5,72 persen": the economy the article is about
     text = " ".join(words)
     # An event is pinned by its date; a statistic by its period, written once and in full.
     if not is_event(text) and periods:
