@@ -268,7 +268,7 @@ def _clause_words(toks: list[Token], quantity: Quantity) -> list[str]:
     return _nearest(words, len(before), MAX_WORDS)
 
 
-_TO = frozenset("menjadi jadi ke to at".split())
+_TO = frozenset("menjadi jadi ke dari to from at".split())
 _CHANGE_VERBS = frozenset(
     """naik turun meningkat menurun melonjak bertambah berkurang menguat melemah rose fell rise fall
     increased decreased climbed dropped jumped raised cut eased grew expanded shrank""".split()
@@ -276,8 +276,9 @@ _CHANGE_VERBS = frozenset(
 
 
 def _to_a_level(toks: list[Token], first: int) -> bool:
-    """A change verb, then "menjadi"/"to", then the figure: the figure is the new level."""
-    window = [t.low for t in toks[max(0, first - 3) : first]]
+    """A change verb, then "dari"/"menjadi"/"from"/"to", then the figure: the figure is a level the
+    change went from or to ("naik dari Rp5.150 menjadi Rp6.800")."""
+    window = [t.low for t in toks[max(0, first - 6) : first]]
     return any(w in _TO for w in window) and any(w in _CHANGE_VERBS for w in window)
 
 
@@ -286,10 +287,20 @@ def _shifted(quantity: Quantity, by: int) -> Quantity:
 
 
 def _describing(toks: list[Token], start: int, end: int) -> list[str]:
-    """Names and states right after a counted noun: "tentara Rusia", "orang meninggal dunia"."""
+    """Names and states right after a counted noun: "tentara Rusia", "orang meninggal dunia", and
+    the second word of a two-word noun ("gedung sekolah", "tempat ibadah")."""
     words = []
-    for tok in toks[start:end]:
+    for k, tok in enumerate(toks[start:end]):
         if tok.low in _DROP:
+            continue
+        if (
+            k == 0
+            and tok.text.isalpha()
+            and tok.text.islower()
+            and not _verb_like(tok)
+            and tok.low not in _STATES
+        ):
+            words.append(tok.text)
             continue
         if not (tok.text[:1].isupper() and tok.text.isalpha()) and tok.low not in _STATES:
             break
