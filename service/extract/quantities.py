@@ -160,7 +160,12 @@ def _an_as_one(toks: list[Token], i: int) -> bool:
 
 def _span_start(toks: list[Token], i: int) -> int:
     """Extend left over a currency, then a hedge ("lebih dari", "at least") or a range opener."""
-    j = i - 1 if i > 0 and (toks[i - 1].low in _CURRENCY or toks[i - 1].low in PREFIX_UNIT_WORDS) else i
+    before = toks[i - 1] if i > 0 else None
+    # "Rp10.000", "magnitudo 5,6", "M 5,6" (a capital M before a number is a magnitude, not metres)
+    prefixed = before is not None and (
+        before.low in _CURRENCY or before.low in PREFIX_UNIT_WORDS or before.text == "M"
+    )
+    j = i - 1 if prefixed else i
     for size in (3, 2, 1):
         k = j - size
         if k >= 0 and " ".join(t.low for t in toks[k:j]) in _OPENING_WORDS:

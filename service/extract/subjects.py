@@ -168,12 +168,11 @@ def subject_for(sentence: str, toks: list[Token], quantity: Quantity, context: C
     periods = [_normal_period(p, context.published) for p in _periods(sentence)]
     if not periods and context.period and _is_statistic(quantity.value.dimension):
         periods = [context.period]
-    if (
-        context.country
-        and _is_statistic(quantity.value.dimension)
-        and not any(w[:1].isupper() for w in words)
-    ):
+    named = set(words) & set(context.countries)
+    if context.country and _is_statistic(quantity.value.dimension) and not named:
         words.append(context.country)  # "ekonomi tumbuh 5,72 persen": the economy the article is about
+    if quantity.value.dimension.startswith("money:") and (per := _PER_UNIT.search(quantity.text)):
+        words += ["per", per.group(1)]  # "harga Pertalite per liter": what the price is for
     text = " ".join(words)
     # An event is pinned by its date; a statistic by its period, written once and in full.
     if not is_event(text) and periods:
@@ -268,6 +267,7 @@ def _clause_words(toks: list[Token], quantity: Quantity) -> list[str]:
     return _nearest(words, len(before), MAX_WORDS)
 
 
+_PER_UNIT = re.compile(r"(?:\bper\s+|/\s*)([^\W\d_]+)\s*$")
 _TO = frozenset("menjadi jadi ke dari to from at".split())
 _CHANGE_VERBS = frozenset(
     """naik turun meningkat menurun melonjak bertambah berkurang menguat melemah rose fell rise fall
