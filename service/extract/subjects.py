@@ -100,9 +100,9 @@ _COUNTRY_WORDS = frozenset(
 )
 # Words saying what happened to the people or things counted: they call for the event's name.
 _STATES = frozenset(
-    """meninggal tewas wafat luka luka-luka terluka hilang mengungsi pengungsi rusak hancur terdampak
-    dievakuasi tertimbun dirawat dead killed died injured wounded missing displaced evacuated damaged
-    destroyed buried""".split()
+    """kerusakan meninggal tewas wafat luka luka-luka terluka hilang mengungsi pengungsi rusak hancur
+    terdampak dievakuasi tertimbun dirawat dead killed died injured wounded missing displaced evacuated
+    damaged destroyed buried""".split()
 )
 
 
@@ -160,6 +160,19 @@ def subject_for(sentence: str, toks: list[Token], quantity: Quantity, context: C
     else:
         words = _clause_words(toks, quantity)
     lowered = {w.lower() for w in words}
+    if quantity.value.dimension.startswith("count:") and not lowered & _STATES:
+        # "Kerusakan juga terjadi pada 31 gedung sekolah, 124 tempat ibadah, ...": the state leads the list
+        state = next(
+            (
+                t.text
+                for t in reversed(toks[max(0, quantity.first - 15) : quantity.first])
+                if t.low in _STATES
+            ),
+            None,
+        )
+        if state:
+            words.append(state)
+            lowered.add(state.lower())
     about_event = lowered & _STATES or quantity.value.dimension in ("magnitude", "length")
     if about_event and not lowered & EVENT_WORDS:
         words += [w for w in _event_of(toks, context) if w.lower() not in lowered]
@@ -172,7 +185,8 @@ def subject_for(sentence: str, toks: list[Token], quantity: Quantity, context: C
     if context.country and _is_statistic(quantity.value.dimension) and not named:
         words.append(context.country)  # "ekonomi tumbuh 5,72 persen": the economy the article is about
     if quantity.value.dimension.startswith("money:") and (per := _PER_UNIT.search(quantity.text)):
-        words += ["per", per.group(1)]  # "harga Pertalite per liter": what the price is for
+        # "Rp14.500 per liter" is a price, whether or not the clause says "harga"
+        words = (["harga"] if not lowered & _PRICE_WORDS else []) + words + ["per", per.group(1)]
     text = " ".join(words)
     # An event is pinned by its date; a statistic by its period, written once and in full.
     if not is_event(text) and periods:
@@ -267,6 +281,7 @@ def _clause_words(toks: list[Token], quantity: Quantity) -> list[str]:
     return _nearest(words, len(before), MAX_WORDS)
 
 
+_PRICE_WORDS = frozenset({"harga", "price", "prices", "tarif", "biaya", "cost"})
 _PER_UNIT = re.compile(r"(?:\bper\s+|/\s*)([^\W\d_]+)\s*$")
 _TO = frozenset("menjadi jadi ke dari to from at".split())
 _CHANGE_VERBS = frozenset(
