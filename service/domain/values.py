@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from service.domain import tolerance as tol
@@ -506,11 +506,30 @@ def _votes(text: str) -> tuple[int, int]:
     return sum(w in _ID_WORDS for w in words), sum(w in _EN_WORDS for w in words)
 
 
+_DENOMINATOR = re.compile(r"\s*(?:\bper\b|/)\s*[^\W\d_]+(?:\s+[^\W\d_]+)?\s*$")
+
+
 def parse_value(text: str, *, unit: str | None = None, language: str | None = None) -> Value:
     if language not in (None, "id", "en"):
         raise ValueError(f"language must be 'id', 'en' or None, not {language!r}")
     if not isinstance(text, str) or not text.strip():
         raise UnparseableValue(str(text or ""), "empty")
+    # What a price is for ("per liter", "per dolar AS", "/kg") is its denominator, not its unit;
+    # for anything else ("50 km per jam") the whole text is read, and a second unit is refused.
+    priced = _DENOMINATOR.sub("", text)
+    if priced != text and _is_money(priced, unit, language):
+        return replace(_parse(priced, unit=unit, language=language), text=text)
+    return _parse(text, unit=unit, language=language)
+
+
+def _is_money(text: str, unit: str | None, language: str | None) -> bool:
+    try:
+        return _parse(text, unit=unit, language=language).dimension.startswith("money:")
+    except UnparseableValue:
+        return False
+
+
+def _parse(text: str, *, unit: str | None, language: str | None) -> Value:
     id_votes, en_votes = _votes(text)
     # Without Indonesian words the shape of the number decides, not English words.
     slots = _slots(_pieces(text, language or ("id" if id_votes > en_votes else None)))

@@ -401,3 +401,18 @@ def test_detect_language(text, language):
 )
 def test_format_value(value, shown):
     assert format_value(value) == shown
+
+
+@pytest.mark.parametrize(
+    ("text", "amount", "unit"),
+    [
+        ("Rp4.000 per penumpang", 4000, "IDR"),
+        ("Rp150.000 per bulan", 150_000, "IDR"),
+        ("Rp15.645 per dolar AS", 15_645, "IDR"),
+        ("Rp 13.500/kg", 13_500, "IDR"),
+        ("US$ 5 per barel", 5, "USD"),
+    ],
+)
+def test_what_a_price_is_for_is_not_its_unit(text: str, amount: float, unit: str) -> None:
+    value = parse_value(text, language="id")
+    assert (value.low, value.unit, value.text) == (amount, unit, text)
