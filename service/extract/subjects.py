@@ -40,7 +40,8 @@ _DROP = (
         """yang telah sudah akan masih juga itu ini tersebut para sang si sebuah seorang adalah ialah yakni
     yaitu di ke dari pada untuk dengan dalam oleh bahwa sebagai atas bagi terhadap hingga sampai adapun s
     lebih hanya justru bisa terus jadi kita kami mereka dia sepanjang kisaran dibanding dibandingkan
-    seiring likely will now normally still only just even also there takes
+    seiring likely will now normally still only just even also there takes tinggi rendah ditambah tipis
+    utama penopang menyumbang terdiri comes warns
     akibat karena sejak setelah terpaksa diduga sebagian besar kedua due after since caused
     sekitar sebanyak sebesar mencapai menjadi tercatat berjumlah kini lagi pun lah update kali
     senin selasa rabu kamis jumat sabtu minggu pukul wib wita wit pagi siang sore malam hari
@@ -78,7 +79,9 @@ NOT_NAMES = frozenset(
     Provinsi Jawa""".split()
 )
 MAX_WORDS = 8
-_VALUE_WORDS = frozenset({"rp", "us", "usd", "idr", "persen", "percent", "pct", "poin", "points"})
+_VALUE_WORDS = frozenset({"rp", "us", "usd", "idr", "persen", "percent", "pct", "poin", "points", "basis"})
+# Units a price is given per: what is bought, not a span of time or a person.
+_GOODS_UNITS = frozenset("liter kg kilogram gram ton karung unit buah lembar porsi barel barrel".split())
 # How far from its figure a clause, a place or a measure is looked for, in tokens.
 WINDOW = 40
 MAX_AFTER = 5
@@ -186,7 +189,8 @@ def subject_for(sentence: str, toks: list[Token], quantity: Quantity, context: C
         words.append(context.country)  # "ekonomi tumbuh 5,72 persen": the economy the article is about
     if quantity.value.dimension.startswith("money:") and (per := _PER_UNIT.search(quantity.text)):
         # "Rp14.500 per liter" is a price, whether or not the clause says "harga"
-        words = (["harga"] if not lowered & _PRICE_WORDS else []) + words + ["per", per.group(1)]
+        priced = per.group(1).lower() in _GOODS_UNITS and not lowered & _PRICE_WORDS
+        words = (["harga"] if priced else []) + words + ["per", per.group(1)]
     text = " ".join(words)
     # An event is pinned by its date; a statistic by its period, written once and in full.
     if not is_event(text) and periods:
