@@ -118,7 +118,15 @@ def find(sentence: str, language: str) -> list[Quantity]:
 def _read(sentence: str, toks: list[Token], i: int, language: str) -> Quantity | None:
     first = _span_start(toks, i)
     last = _number_end(toks, i)
-    if (last + 2 < len(toks) and toks[last + 1].low in _RANGE_JOINERS and is_number(toks[last + 2])) or (
+    # "Rp10.500 hingga Rp11.000": the currency again before the range's other end
+    if (
+        last + 3 < len(toks)
+        and toks[last + 1].low in _RANGE_JOINERS
+        and toks[last + 2].low in _CURRENCY
+        and is_number(toks[last + 3])
+    ):
+        last = _number_end(toks, last + 3)
+    elif (last + 2 < len(toks) and toks[last + 1].low in _RANGE_JOINERS and is_number(toks[last + 2])) or (
         last + 2 < len(toks)
         and toks[last + 1].low in _AND
         and any(t.low in _RANGE_OPENERS for t in toks[max(0, first - 1) : i + 1])
@@ -135,6 +143,8 @@ def _read(sentence: str, toks: list[Token], i: int, language: str) -> Quantity |
             last += 2
     else:
         noun = _counted_noun(toks, last)
+        if noun in _PEOPLE_PARTICIPLES:
+            noun = "orang"  # the participle stays in the sentence for the subject; the value counts people
     if _is_relative_time(toks, last):
         return None
     text = sentence[toks[first].start : toks[last].end]
@@ -145,7 +155,7 @@ def _read(sentence: str, toks: list[Token], i: int, language: str) -> Quantity |
     if value.dimension == "number":
         return None  # a bare number says nothing measurable on its own
     end = toks[last].end
-    if noun is not None:
+    if noun is not None and toks[last + 1].low == noun:
         end = toks[last + 1].end
     return Quantity(toks[first].start, end, sentence[toks[first].start : end], value, noun, first, last)
 
@@ -217,6 +227,10 @@ def _describes(tok: Token) -> bool:
 
 def _without_nya(word: str) -> str:
     return word[:-3] if word.endswith("nya") and len(word) > 5 else word
+
+
+# Past participles that say a figure counts people ("62,545 displaced"): the unit is people.
+_PEOPLE_PARTICIPLES = frozenset("displaced injured killed wounded missing evacuated dead died".split())
 
 
 def _counted_noun(toks: list[Token], last: int) -> str | None:
@@ -306,6 +320,10 @@ def _not_a_quantity(sentence: str, toks: list[Token], i: int) -> bool:
         return True
     if before is not None and before.text == "(" and after is not None and after.text == ")":
         return True  # "(2014)"
+    if before is not None and before.text == "(" and i >= 2 and toks[i - 2].low in UNIT_WORDS:
+        return True  # "10 km (6 miles)": the same figure in other units
+    if i >= 2 and before is not None and before.low == "of" and toks[i - 2].low == "group":
+        return True  # "the Group of 20"
     # A phone number: a leading zero and more digit groups.
     if tok.text.startswith("0") and len(tok.text) >= 3 and after is not None and after.text.isdigit():
         return True

@@ -259,7 +259,7 @@ def test_the_seed_articles_meet_the_quality_bar() -> None:
 def test_the_reference_set_does_not_fall_back() -> None:
     # A floor under today's figures (README), so that a change that makes reading worse is seen.
     report = evaluate(ROOT / "tests" / "reference", LEX)
-    assert report.precision >= 0.39 and report.recall >= 0.33
+    assert report.precision >= 0.42 and report.recall >= 0.35
 
 
 @pytest.mark.parametrize(
@@ -337,3 +337,17 @@ def test_html_behind_a_bom_or_a_comment_is_html() -> None:
 def test_pathological_text_is_read_in_linear_time(text: str) -> None:
     # Each of these once took seconds to minutes (backtracking, rescans); now the suite would notice.
     extract(text)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "language", "values"),
+    [
+        ("More than 2,000 people were injured and 62,545 displaced.", "en",
+         [(2000, None, "person"), (62_545, 62_545, "person")]),
+        ("The quake struck at a depth of 10 km (6 miles) near the town.", "en", [(10_000, 10_000, "meter")]),
+        ("Beras medium dijual Rp10.500 hingga Rp11.000 per kilogram.", "id", [(10_500, 11_000, "IDR")]),
+        ("Jokowi will host leaders of the Group of 20 major economies.", "en", []),
+    ],
+)  # fmt: skip
+def test_participles_conversions_and_repeated_currencies(sentence, language, values) -> None:
+    assert [(q.value.low, q.value.high, q.value.unit) for q in quantities.find(sentence, language)] == values
