@@ -103,9 +103,9 @@ _COUNTRY_WORDS = frozenset(
 )
 # Words saying what happened to the people or things counted: they call for the event's name.
 _STATES = frozenset(
-    """kerusakan meninggal tewas wafat luka luka-luka terluka hilang mengungsi pengungsi rusak hancur
-    terdampak dievakuasi tertimbun dirawat dead killed died injured wounded missing displaced evacuated
-    damaged destroyed buried""".split()
+    """kerusakan pencarian meninggal tewas wafat luka luka-luka terluka hilang mengungsi pengungsi rusak
+    hancur terdampak dievakuasi tertimbun dirawat dead killed died injured wounded missing displaced
+    evacuated damaged destroyed buried""".split()
 )
 
 
