@@ -217,7 +217,8 @@ def eval_extract(folders: tuple[Path, ...], verbose: bool) -> None:
     figures = {}
     for folder in folders:
         report = evaluate(folder, load_lexicon(Config().LEXICON_PATH))
-        click.echo(f"{folder}: precision {report.precision:.3f}, recall {report.recall:.3f}")
+        click.echo(f"{folder}: precision {report.precision:.3f}, recall {report.recall:.3f} "
+                   f"(figures found at all: {report.value_recall:.3f})")  # fmt: skip
         for article in report.articles:
             shown = (article.file, article.extracted, article.reference, article.matched)
             click.echo("  {:<48} extracted {:>3}, hand-read {:>3}, matched {:>3}".format(*shown))
@@ -226,7 +227,11 @@ def eval_extract(folders: tuple[Path, ...], verbose: bool) -> None:
                     click.echo(f"      missed:   {missed}")
                 for spurious in article.spurious:
                     click.echo(f"      spurious: {spurious}")
-        figures[str(folder)] = {"precision": round(report.precision, 4), "recall": round(report.recall, 4)}
+        figures[str(folder)] = {
+            "precision": round(report.precision, 4),
+            "recall": round(report.recall, 4),
+            "value_recall": round(report.value_recall, 4),
+        }
     click.echo(json.dumps(figures))
 
 

@@ -27,6 +27,7 @@ class ArticleScore:
     extracted: int
     reference: int
     matched: int
+    values_found: int = 0  # hand-read claims whose value was extracted, whatever its subject
     missed: list[str] = field(default_factory=list)
     spurious: list[str] = field(default_factory=list)
 
@@ -44,6 +45,12 @@ class Report:
     def recall(self) -> float:
         reference = sum(a.reference for a in self.articles)
         return sum(a.matched for a in self.articles) / reference if reference else 1.0
+
+    @property
+    def value_recall(self) -> float:
+        """The share of hand-read figures found at all: the ceiling subjects can reach."""
+        reference = sum(a.reference for a in self.articles)
+        return sum(a.values_found for a in self.articles) / reference if reference else 1.0
 
 
 def evaluate(folder: Path, lexicon: matching.Lexicon) -> Report:
@@ -85,19 +92,23 @@ def _score(
             left.remove(hit)
             matched += 1
     missed = [f"{r['value']!r} · {r['subject']}" for r in left]
-    return ArticleScore(file, len(found), len(reference), matched, missed, spurious)
+    values = [_value(c.value, c.unit, language) for c in found]
+    values_found = sum(
+        any(v is not None and _same_value(v, _value(r["value"], r.get("unit"), language)) for v in values)
+        for r in reference
+    )
+    return ArticleScore(file, len(found), len(reference), matched, values_found, missed, spurious)
+
+
+def _same_value(a: Value, b: Value | None) -> bool:
+    return b is not None and (a.low, a.high, a.unit) == (b.low, b.high, b.unit)
 
 
 def _same(
     claim: ExtractedClaim, ref: dict[str, Any], language: str | None, lexicon: matching.Lexicon
 ) -> bool:
     ours = _value(claim.value, claim.unit, language)
-    theirs = _value(ref["value"], ref.get("unit"), language)
-    if (
-        ours is None
-        or theirs is None
-        or (ours.low, ours.high, ours.unit) != (theirs.low, theirs.high, theirs.unit)
-    ):
+    if ours is None or not _same_value(ours, _value(ref["value"], ref.get("unit"), language)):
         return False
     a = matching.normalise_subject(claim.subject, lexicon)
     b = matching.normalise_subject(ref["subject"], lexicon)
