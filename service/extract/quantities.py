@@ -137,7 +137,7 @@ def _read(sentence: str, toks: list[Token], i: int, language: str) -> Quantity |
     unit_end = _unit_end(toks, last)
     if unit_end is not None:
         last = unit_end
-    elif any(t.low in _CURRENCY or t.low in PREFIX_UNIT_WORDS for t in toks[first:i]):
+    elif any(_is_prefix_unit(t) for t in toks[first:i]):
         # A unit written before the number ("Rp 10.000"): what it is for may follow.
         if last + 2 < len(toks) and toks[last + 1].low in ("per", "/") and toks[last + 2].text.isalpha():
             last += 2
@@ -160,6 +160,12 @@ def _read(sentence: str, toks: list[Token], i: int, language: str) -> Quantity |
     return Quantity(toks[first].start, end, sentence[toks[first].start : end], value, noun, first, last)
 
 
+def _is_prefix_unit(tok: Token) -> bool:
+    """A unit written before its number: "Rp10.000", "magnitudo 5,6", "M 5,6" (a capital M before a
+    number is a magnitude, not metres)."""
+    return tok.low in _CURRENCY or tok.low in PREFIX_UNIT_WORDS or tok.text == "M"
+
+
 def _an_as_one(toks: list[Token], i: int) -> bool:
     """English "a"/"an" count as one before a unit or a scale word ("an hour", "a million")."""
     if toks[i].low not in ("a", "an") or i + 1 >= len(toks):
@@ -170,12 +176,7 @@ def _an_as_one(toks: list[Token], i: int) -> bool:
 
 def _span_start(toks: list[Token], i: int) -> int:
     """Extend left over a currency, then a hedge ("lebih dari", "at least") or a range opener."""
-    before = toks[i - 1] if i > 0 else None
-    # "Rp10.000", "magnitudo 5,6", "M 5,6" (a capital M before a number is a magnitude, not metres)
-    prefixed = before is not None and (
-        before.low in _CURRENCY or before.low in PREFIX_UNIT_WORDS or before.text == "M"
-    )
-    j = i - 1 if prefixed else i
+    j = i - 1 if i > 0 and _is_prefix_unit(toks[i - 1]) else i
     for size in (3, 2, 1):
         k = j - size
         if k >= 0 and " ".join(t.low for t in toks[k:j]) in _OPENING_WORDS:

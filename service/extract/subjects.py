@@ -33,7 +33,9 @@ _REPORTING = frozenset(
     """mengatakan menyatakan menyebut menyebutkan melaporkan mencatat memperkirakan menjelaskan merinci
     mengungkapkan menuturkan menegaskan said says told reported estimated recorded noted""".split()
 )
-_SAID_AFTER = frozenset("kata ujar ucap tutur jelas tegas imbuh tambahnya said told according".split())
+_SAID_AFTER = frozenset(
+    "kata ujar ucap tutur jelas tegas imbuh tambahnya menurut said told according".split()
+)
 # Function words, time words and fillers: never part of what is measured.
 _DROP = (
     frozenset(

@@ -351,3 +351,35 @@ def test_pathological_text_is_read_in_linear_time(text: str, claims: int) -> Non
 )  # fmt: skip
 def test_participles_conversions_and_repeated_currencies(sentence, language, values) -> None:
     assert [(q.value.low, q.value.high, q.value.unit) for q in quantities.find(sentence, language)] == values
+
+
+def _subjects(text: str, published: date = date(2022, 11, 8)) -> dict[str, tuple[str, str]]:
+    return {c.value: _form(c.subject) for c in extract(text, published=published).claims}
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "reference"),
+    [
+        # a change to a level: both figures are prices, neither is a rise
+        ("Harga Solar bersubsidi naik dari Rp5.150 menjadi Rp6.800 per liter mulai hari ini.",
+         "Rp6.800 per liter", "harga Solar bersubsidi per liter"),
+        # a state that leads a list applies to each count in it, and calls for the article's event
+        ("Gempa di Cianjur merusak banyak bangunan warga. Kerusakan juga terjadi pada 31 gedung sekolah "
+         "dan 124 tempat ibadah di kecamatan itu.", "124", "jumlah tempat ibadah rusak akibat gempa Cianjur"),
+        # a statistic without a named country is the article's country's; its quarter gets the year
+        ("Ekonomi Indonesia tumbuh pesat tahun ini. Konsumsi rumah tangga tumbuh 5,39 persen di kuartal III.",
+         "5,39 persen", "pertumbuhan konsumsi rumah tangga Indonesia kuartal III 2022"),
+        # a forecast is not the outcome
+        ("Para ekonom memproyeksikan ekonomi Indonesia tumbuh 5,3 persen sepanjang 2022 menurut survei.",
+         "5,3 persen", "proyeksi pertumbuhan ekonomi Indonesia 2022"),
+        # a capital M before a number is a magnitude
+        ("Gempa berkekuatan M 5,6 mengguncang Cianjur pada Senin siang, kata BMKG kepada wartawan.",
+         "M 5,6", "magnitudo gempa Cianjur"),
+    ],
+)  # fmt: skip
+def test_subjects_group_with_how_a_person_would_say_them(text: str, value: str, reference: str) -> None:
+    found = _subjects(text)
+    assert value in found, found
+    form, pins = found[value]
+    ref_form, ref_pins = _form(reference)
+    assert pins == ref_pins and similarity(form, ref_form) >= JOIN_THRESHOLD, (form, pins, ref_form, ref_pins)
