@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from rapidfuzz import fuzz, process
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session
 
 from service.domain import matching, verdicts
@@ -144,21 +144,25 @@ def _origin_key(origin: str | None, source_name: str) -> str:
     return " ".join(fold(origin or source_name).split())
 
 
+def _value_of(row: Any) -> Value:
+    """The stored value columns (of a claim, a tally or a row of either) as a domain value."""
+    return Value(
+        text=getattr(row, "value_text", None),
+        low=row.value_low,
+        high=row.value_high,
+        unit=row.value_unit,
+        dimension=row.value_dimension,
+        hedge=row.value_hedge,
+        label=row.value_label,
+        display_label=row.value_display_label,
+    )
+
+
 def claim_view(claim: Any) -> verdicts.ClaimView:
     """A claim, or a row of the same columns, as the verdicts see it."""
-    value = Value(
-        text=claim.value_text,
-        low=claim.value_low,
-        high=claim.value_high,
-        unit=claim.value_unit,
-        dimension=claim.value_dimension,
-        hedge=claim.value_hedge,
-        label=claim.value_label,
-        display_label=claim.value_display_label,
-    )
     return verdicts.ClaimView(
-        claim.id, value, claim.source_name, _origin_key(claim.origin, claim.source_name), claim.as_of,
-        origin=claim.origin or claim.source_name,
+        claim.id, _value_of(claim), claim.source_name, _origin_key(claim.origin, claim.source_name),
+        claim.as_of, origin=claim.origin or claim.source_name,
     )  # fmt: skip
 
 
@@ -166,16 +170,12 @@ def claim_view(claim: Any) -> verdicts.ClaimView:
 
 
 def post_claim(ctx: Context, data: ClaimInput) -> PostedClaim:
-    """Store a claim once, join it to the best matching group or start one, and say what it meets."""
-    for attempt in range(2):
-        try:
-            with ctx.db.writing() as session:
-                return _post(ctx, session, data)
-        except IntegrityError:
-            # Another writer stored the same claim between our read and our insert: read theirs.
-            if attempt:
-                raise
-    raise AssertionError("unreachable")
+    """Store a claim once, join it to the best matching group or start one, and say what it meets.
+
+    Writers are serialised (storage/db.py), so looking for the same claim and storing it is one step.
+    """
+    with ctx.db.writing() as session:
+        return _post(ctx, session, data)
 
 
 def _post(ctx: Context, session: Session, data: ClaimInput, *, with_matches: bool = True) -> PostedClaim:
@@ -378,11 +378,7 @@ def _store_verdict(session: Session, group: Group, conflicts: list[dict[str, Any
 
 
 def _backing(row: Any) -> verdicts.Backing:
-    value = Value(
-        text=None, low=row.value_low, high=row.value_high, unit=row.value_unit, dimension=row.value_dimension,
-        hedge=row.value_hedge, label=row.value_label, display_label=row.value_display_label,
-    )  # fmt: skip
-    return verdicts.Backing(value, row.source_name, row.origin_key, row.origin_name, row.claims)
+    return verdicts.Backing(_value_of(row), row.source_name, row.origin_key, row.origin_name, row.claims)
 
 
 def _conflicts_json(conflicts: Iterable[verdicts.Conflict]) -> list[dict[str, Any]]:
@@ -628,7 +624,7 @@ class TopicSummary:
 
 def list_topics(ctx: Context) -> list[TopicSummary]:
     with ctx.db.reading() as session:
-        return _topic_summaries(session)
+        return [TopicSummary(t.slug, t.label, n, c) for t, n, c in repo.topics_with_counts(session)]
 
 
 @dataclass(frozen=True)
@@ -647,10 +643,6 @@ def topic_conflicts(ctx: Context, slug: str) -> TopicConflicts:
         claims = repo.active_claims_of_groups(session, [g.id for g in groups])
         summary = TopicSummary(topic.slug, topic.label, n, conflicting)
         return TopicConflicts(summary, [GroupView(g, claims[g.id]) for g in groups])
-
-
-def _topic_summaries(session: Session) -> list[TopicSummary]:
-    return [TopicSummary(t.slug, t.label, n, c) for t, n, c in repo.topics_with_counts(session)]
 
 
 def check_health(ctx: Context) -> None:
