@@ -77,7 +77,7 @@ NOT_NAMES = frozenset(
     September Oktober November Desember The President Minister Dalam Di Pada Namun Sementara Seorang
     Negeri Paman Sam Amerika Serikat Departemen Luar Penasihat Keamanan Nasional Dia Mereka Rusia
     Russia Ukraina Ukraine Reuters Bloomberg Jazeera Kremlin NATO Eropa Europe Olimpiade Musim Dingin
-    Hal Pembicaraan Percakapan Pertemuan Pejabat Seperti Menurut Salam WIB Hingga Update Kabupaten Kota
+    Hal Pembicaraan Percakapan Pertemuan Pejabat Seperti Menurut WIB Hingga Update Kabupaten Kota
     Provinsi Jawa""".split()
 )
 MAX_WORDS = 8
