@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from rapidfuzz import fuzz, process
 from sqlalchemy.exc import DataError
@@ -40,7 +40,7 @@ from service.extract import ExtractedClaim, extract
 from service.extract.html import is_html, main_text
 from service.storage import repository as repo
 from service.storage.db import Database
-from service.storage.models import Claim, Document, Group, utcnow
+from service.storage.models import Claim, Document, Group, GroupTally, utcnow
 
 log = logging.getLogger("ceksilang")
 
@@ -100,6 +100,14 @@ class PostedClaim:
     group: Group
     matches: list[Match]
     created: bool
+
+
+class Placement(NamedTuple):
+    """Where a claim read from an article stands in it: the document and its value's offsets."""
+
+    document_id: int
+    start: int
+    end: int
 
 
 # --- reading a claim ---------------------------------------------------------------------------
@@ -178,7 +186,14 @@ def post_claim(ctx: Context, data: ClaimInput) -> PostedClaim:
         return _post(ctx, session, data)
 
 
-def _post(ctx: Context, session: Session, data: ClaimInput, *, with_matches: bool = True) -> PostedClaim:
+def _post(
+    ctx: Context,
+    session: Session,
+    data: ClaimInput,
+    *,
+    with_matches: bool = True,
+    placement: Placement | None = None,
+) -> PostedClaim:
     value = read_value(data)
     subject = matching.normalise_subject(data.subject, ctx.lexicon)
     as_of = data.as_of or (data.published_at.date() if data.published_at else None) or data.event_date
@@ -190,7 +205,7 @@ def _post(ctx: Context, session: Session, data: ClaimInput, *, with_matches: boo
         if not with_matches:
             return PostedClaim(existing, existing.group, [], created=False)
         return _posted(ctx, session, existing, None, None, created=False)
-    claim, related, conflicting = _store(ctx, session, data, value, subject, as_of, print_)
+    claim, related, conflicting = _store(ctx, session, data, value, subject, as_of, print_, placement)
     if not with_matches:
         return PostedClaim(claim, claim.group, [], created=True)
     return _posted(ctx, session, claim, related, conflicting, created=True)
@@ -254,12 +269,14 @@ def _store(
     subject: Subject,
     as_of: date | None,
     print_: str,
+    placement: Placement | None = None,
 ) -> tuple[Claim, list[matching.Scored], list[Claim]]:
     topic_slug = None
     if data.topic and (topic_slug := slugify(data.topic)):
         repo.ensure_topic(session, topic_slug, data.topic)
     measure = matching.measure_of(value.dimension, value.unit)
     ranking = matching.rank(subject, measure, data.event_date, repo.candidates(session, subject, measure))
+    fresh = ranking.join is None  # a new group: nothing in it to look up
     if ranking.join is not None:
         group = session.get_one(Group, ranking.join.group_id)
         if group.topic_slug is None and topic_slug:
@@ -303,10 +320,12 @@ def _store(
         group_id=group.id,
         similarity=similarity,
     )
+    if placement is not None:
+        claim.document_id, claim.value_start, claim.value_end = placement
     session.add(claim)
-    repo.add_form(session, group, subject)
+    repo.add_form(session, group, subject, new_group=fresh)
     session.flush()
-    conflicting = _count_in(ctx, session, group, claim)
+    conflicting = _count_in(ctx, session, group, claim, new_group=fresh)
     return claim, ranking.related, conflicting
 
 
@@ -332,11 +351,17 @@ def _conflicts_of(ctx: Context, session: Session, claim: Claim, limit: int) -> l
     return confirmed[:limit]
 
 
-def _count_in(ctx: Context, session: Session, group: Group, claim: Claim) -> list[Claim]:
+def _count_in(
+    ctx: Context, session: Session, group: Group, claim: Claim, *, new_group: bool = False
+) -> list[Claim]:
     """A claim joined the group: only its own pairs are new, so the stored list is extended.
 
     Returns the claims it conflicts with (as many as the response shows).
     """
+    if new_group:  # its only claim: one tally, no pairs
+        tally = repo.first_tally(session, claim, _origin_key(claim.origin, claim.source_name))
+        _store_verdict(session, group, [], [tally])
+        return []
     repo.tally(session, claim, _origin_key(claim.origin, claim.source_name), +1)
     listed = list(group.conflicts or [])
     conflicting = _conflicts_of(
@@ -366,9 +391,16 @@ def _count_out(ctx: Context, session: Session, group: Group, claim: Claim) -> No
     _store_verdict(session, group, listed)
 
 
-def _store_verdict(session: Session, group: Group, conflicts: list[dict[str, Any]]) -> None:
-    session.flush()
-    tallies = repo.tallies(session, group.id)
+def _store_verdict(
+    session: Session,
+    group: Group,
+    conflicts: list[dict[str, Any]],
+    tallies: list[GroupTally] | None = None,
+) -> None:
+    """The group's size, sources, conflicts and consensus, from its tallies (read unless given)."""
+    if tallies is None:
+        session.flush()
+        tallies = repo.tallies(session, group.id)
     group.size = sum(t.claims for t in tallies)
     group.sources = len({t.source_key for t in tallies})
     group.conflicts = conflicts
@@ -527,16 +559,13 @@ def _store_found(
         attributed_to=found.attributed_to[:300] if found.attributed_to else None,
         origin=found.origin, language=language,
     )  # fmt: skip
+    # A claim the source made before, in another article, stays placed in that one.
+    placement = Placement(document.id, found.start, found.end)
     try:
         with session.begin_nested():
-            posted = _post(ctx, session, claim_input, with_matches=False)
+            _post(ctx, session, claim_input, with_matches=False, placement=placement)
     except (DomainError, DataError) as exc:
         log.warning("document %s: skipped %r: %s", document.id, found.value, exc)
-        return
-    if posted.created:  # else the source said it before, in another article: that one keeps it
-        posted.claim.document_id = document.id
-        posted.claim.value_start = found.start
-        posted.claim.value_end = found.end
 
 
 def _posted_document(session: Session, document: Document, *, created: bool) -> PostedDocument:

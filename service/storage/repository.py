@@ -61,13 +61,14 @@ def candidates(session: Session, subject: Subject, measure: str) -> list[Candida
     return [Candidate(*row) for row in rows]
 
 
-def add_form(session: Session, group: Group, subject: Subject) -> None:
-    """Index a subject form of the group unless the group already has it."""
-    exists = session.scalar(
-        select(SubjectForm.id).where(SubjectForm.group_id == group.id, SubjectForm.form == subject.form)
-    )
-    if exists is not None:
-        return
+def add_form(session: Session, group: Group, subject: Subject, *, new_group: bool = False) -> None:
+    """Index a subject form of the group unless the group already has it (a new group has none)."""
+    if not new_group:
+        exists = session.scalar(
+            select(SubjectForm.id).where(SubjectForm.group_id == group.id, SubjectForm.form == subject.form)
+        )
+        if exists is not None:
+            return
     form = SubjectForm(
         group_id=group.id,
         form=subject.form,
@@ -190,17 +191,30 @@ def tally(session: Session, claim: Claim, origin_key: str, delta: int) -> None:
     if row is None:
         if delta < 0:
             return
-        row = GroupTally(
-            group_id=claim.group_id, source_key=claim.source_key, source_name=claim.source_name,
-            origin_key=origin_key, origin_name=claim.origin or claim.source_name, value_key=key,
-            value_low=claim.value_low, value_high=claim.value_high, value_unit=claim.value_unit,
-            value_dimension=claim.value_dimension, value_hedge=claim.value_hedge,
-            value_label=claim.value_label, value_display_label=claim.value_display_label, claims=0,
-        )  # fmt: skip
-        session.add(row)
+        row = _new_tally(session, claim, origin_key, key)
     row.claims += delta
     if row.claims <= 0:
         session.delete(row)
+
+
+def first_tally(session: Session, claim: Claim, origin_key: str) -> GroupTally:
+    """The tally of a new group's first claim: there is nothing to look up."""
+    key = value_key(claim.value_low, claim.value_high, claim.value_label)
+    row = _new_tally(session, claim, origin_key, key)
+    row.claims = 1
+    return row
+
+
+def _new_tally(session: Session, claim: Claim, origin_key: str, key: str) -> GroupTally:
+    row = GroupTally(
+        group_id=claim.group_id, source_key=claim.source_key, source_name=claim.source_name,
+        origin_key=origin_key, origin_name=claim.origin or claim.source_name, value_key=key,
+        value_low=claim.value_low, value_high=claim.value_high, value_unit=claim.value_unit,
+        value_dimension=claim.value_dimension, value_hedge=claim.value_hedge,
+        value_label=claim.value_label, value_display_label=claim.value_display_label, claims=0,
+    )  # fmt: skip
+    session.add(row)
+    return row
 
 
 def tallies(session: Session, group_id: int) -> list[GroupTally]:
