@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from alembic import context
+from sqlalchemy import text
 
 from service.config import Config
-from service.storage.db import Database
+from service.storage.db import MIGRATE_LOCK_KEY, WRITE_OPTION, Database
 from service.storage.models import Base
 
 config = context.config
@@ -30,14 +31,19 @@ def run_migrations_online() -> None:
     db = Database(_url())
     try:
         with db.engine.connect() as conn:
-            _run(conn)
+            _run(conn.execution_options(**{WRITE_OPTION: True}))
     finally:
         db.dispose()
 
 
 def _run(connection) -> None:  # type: ignore[no-untyped-def]
+    """One transaction that holds the migration lock: two containers starting at once never both
+    migrate. SQLite: the connection is a writer, so its BEGIN IMMEDIATE waits for the other one;
+    PostgreSQL: a transaction-scoped advisory lock. Whoever comes second finds the work done."""
     context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATE_LOCK_KEY})
         context.run_migrations()
 
 

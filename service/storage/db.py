@@ -11,9 +11,11 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-_WRITE = "ceksilang_write"
-# The advisory lock every PostgreSQL writer takes: any fixed 64-bit number of Cek Silang's own.
+# Marks a connection as a writer: on SQLite its transactions begin IMMEDIATE.
+WRITE_OPTION = "ceksilang_write"
+# The advisory locks PostgreSQL writers and migrations take: fixed 64-bit numbers of Cek Silang's own.
 WRITE_LOCK_KEY = 0x0CE551_1A46
+MIGRATE_LOCK_KEY = 0x0CE551_1A47
 
 
 class Database:
@@ -22,6 +24,7 @@ class Database:
     def __init__(self, url: str, *, sqlite_busy_timeout_ms: int = 15_000, echo: bool = False) -> None:
         self.url = make_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        self.has_answered = False  # set by the first successful ping
         kwargs: dict[str, Any] = {"echo": echo}
         if self.is_sqlite:
             database = self.url.database
@@ -34,7 +37,9 @@ class Database:
         if self.is_sqlite:
             _configure_sqlite(self.engine, sqlite_busy_timeout_ms)
         self._reader = sessionmaker(self.engine, expire_on_commit=False)
-        self._writer = sessionmaker(self.engine.execution_options(**{_WRITE: True}), expire_on_commit=False)
+        self._writer = sessionmaker(
+            self.engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False
+        )
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
@@ -57,6 +62,7 @@ class Database:
     def ping(self) -> None:
         with self.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
+        self.has_answered = True
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -78,4 +84,4 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     def _on_begin(conn: Any) -> None:
         # A writer takes the write lock up front, so that matching and inserting happen in one
         # serialised step across all gunicorn workers: no twin groups from a race.
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(_WRITE) else "BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE_OPTION) else "BEGIN")
