@@ -391,6 +391,13 @@ class HealthOut(Schema):
     status = fields.String()
 
 
+class ReadyOut(Schema):
+    status = fields.String(metadata={"example": "ready"})
+    database = fields.String(metadata={"example": "ok"})
+    revision = fields.String(allow_none=True, metadata={"description": "the schema revision of the database"})
+    expected_revision = fields.String(metadata={"description": "the revision this code expects"})
+
+
 class ProblemOut(Schema):
     """RFC 9457 problem details."""
 

@@ -10,13 +10,13 @@ from flask import Flask, Response, request, send_from_directory
 from flask_smorest import Api
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import schemas
 from service import errors
 from service.config import Config
 from service.domain.matching import load_lexicon
-from service.http import views
-from service.http.auth import require_keys_for_writes
+from service.http import guard, observability, views
 from service.storage.db import Database
 from service.usecases import Context
 
@@ -34,9 +34,19 @@ class ProblemApi(Api):
 
 def create_app(config: Config | None = None) -> Flask:
     config = config or Config()
+    observability.configure_logging(config.LOG_FORMAT, config.LOG_LEVEL)
+    keys = guard.load_keys(config.API_KEYS, config.API_KEYS_FILE)
+    if not keys and config.ENV == "production" and not config.OPEN_WRITES:
+        raise RuntimeError(
+            "refusing to start in production without API keys: set CEKSILANG_API_KEYS or "
+            "CEKSILANG_API_KEYS_FILE, or CEKSILANG_OPEN_WRITES=1 to let anyone write"
+        )
     app = Flask(__name__)
     app.config.from_object(config)
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    if config.TRUSTED_PROXIES:
+        n = config.TRUSTED_PROXIES
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
 
     db = Database(config.DATABASE_URL, sqlite_busy_timeout_ms=config.SQLITE_BUSY_TIMEOUT_MS)
     app.extensions["ceksilang"] = Context(
@@ -45,16 +55,30 @@ def create_app(config: Config | None = None) -> Flask:
         conflict_window_days=config.CONFLICT_WINDOW_DAYS,
     )
 
+    # Order matters: the request id first (so every later line can name it), then keys, then limits.
+    observability.trace_requests(app)
+    guard.require_keys(app, keys)
+    guard.limit_rates(
+        app,
+        reads=config.RATE_LIMIT_READS,
+        writes=config.RATE_LIMIT_WRITES,
+        storage_uri=config.RATE_LIMIT_STORAGE,
+    )
+    guard.allow_origins(app, config.CORS_ORIGINS)
+    guard.add_security_headers(app)
+
     api = ProblemApi(app, spec_kwargs={"info": {"description": _DESCRIPTION}})
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     app.extensions["ceksilang.api"] = api
-    require_keys_for_writes(app, config.API_KEYS)
     for blueprint in (views.claims, views.documents, views.groups, views.topics, views.health):
         api.register_blueprint(blueprint)
+    app.add_url_rule("/metrics", "metrics", lambda: observability.metrics_response(db))
     _register_error_handlers(app)
     _serve_swagger_ui_locally(app)
-    if not config.API_KEYS:
-        log.warning("CEKSILANG_API_KEYS is not set: writes are open (local use only)")
+    if not keys:
+        log.warning("no API keys are set: anyone may write (local use only)")
+    else:
+        log.info("writes need an API key: %d keys loaded (%s)", len(keys), ", ".join(k.name for k in keys))
     return app
 
 
@@ -66,7 +90,7 @@ def _register_error_handlers(app: Flask) -> None:
         log.error("database unavailable: %s", error.orig)
         return errors.problem(
             503, "Service Unavailable", "the database did not answer; try again shortly",
-            headers={"Retry-After": "5"},
+            headers={"Retry-After": str(errors.RETRY_AFTER_S)},
         )  # fmt: skip
 
     @app.before_request

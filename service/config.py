@@ -21,6 +21,10 @@ def _int(name: str, default: int) -> int:
         raise RuntimeError(f"{name} must be a whole number, got {raw!r}") from exc
 
 
+def _list(name: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
 def default_database_url() -> str:
     instance = Path(os.environ.get("CEKSILANG_INSTANCE_DIR") or Path.cwd() / "instance")
     return f"sqlite:///{instance / 'ceksilang.db'}"
@@ -35,7 +39,21 @@ class Config:
         self.MAX_CONTENT_LENGTH = _int("CEKSILANG_MAX_BODY_BYTES", 1_000_000)
         self.CONFLICT_WINDOW_DAYS = _int("CEKSILANG_CONFLICT_WINDOW_DAYS", tolerance.CONFLICT_WINDOW_DAYS)
         self.LEXICON_PATH = os.environ.get("CEKSILANG_LEXICON") or None
-        self.API_KEYS = [k.strip() for k in os.environ.get("CEKSILANG_API_KEYS", "").split(",") if k.strip()]
+        self.API_KEYS = _list("CEKSILANG_API_KEYS")
+        self.API_KEYS_FILE = os.environ.get("CEKSILANG_API_KEYS_FILE") or None
+        # "production" refuses to start without keys unless CEKSILANG_OPEN_WRITES says writes are open.
+        self.ENV = os.environ.get("CEKSILANG_ENV", "development")
+        self.OPEN_WRITES = os.environ.get("CEKSILANG_OPEN_WRITES", "").lower() in ("1", "true", "yes")
+        # Per key (or per client address without one), reads and writes counted apart; "" is no limit.
+        self.RATE_LIMIT_READS = os.environ.get("CEKSILANG_RATE_LIMIT_READS", "600 per minute")
+        self.RATE_LIMIT_WRITES = os.environ.get("CEKSILANG_RATE_LIMIT_WRITES", "120 per minute")
+        # memory:// counts per worker; redis://host:6379 counts across workers and containers.
+        self.RATE_LIMIT_STORAGE = os.environ.get("CEKSILANG_RATE_LIMIT_STORAGE", "memory://")
+        self.CORS_ORIGINS = _list("CEKSILANG_CORS_ORIGINS")
+        # Proxies in front that set X-Forwarded-For/-Proto (the newsroom's load balancer): 0 or more.
+        self.TRUSTED_PROXIES = _int("CEKSILANG_TRUSTED_PROXIES", 0)
+        self.LOG_FORMAT = os.environ.get("CEKSILANG_LOG_FORMAT", "text")
+        self.LOG_LEVEL = os.environ.get("CEKSILANG_LOG_LEVEL", "info")
         # SQLite: how long a writer waits for another worker's transaction before giving up.
         self.SQLITE_BUSY_TIMEOUT_MS = _int("CEKSILANG_SQLITE_BUSY_TIMEOUT_MS", 15_000)
 

@@ -11,6 +11,8 @@ from werkzeug.exceptions import HTTPException
 from service.domain.values import UnparseableValue
 
 PROBLEM_JSON = "application/problem+json"
+# What a 503 asks the client to wait before trying again, in seconds.
+RETRY_AFTER_S = 5
 
 
 class DomainError(Exception):
@@ -46,6 +48,11 @@ class UnknownDocument(NotFound):
 class UnknownTopic(NotFound):
     def __init__(self, slug: str) -> None:
         super().__init__(f"no topic with slug {slug!r}")
+
+
+class NotReady(DomainError):
+    status = 503
+    title = "Service Unavailable"
 
 
 class InvalidClaim(DomainError):
@@ -111,6 +118,8 @@ def flatten_webargs(messages: dict[str, Any]) -> dict[str, Any]:
 
 
 def from_http_exception(error: HTTPException) -> Response:
+    if error.response is not None:  # built already, e.g. a 429 with its Retry-After
+        return error.response  # type: ignore[return-value]
     data = getattr(error, "data", None) or {}
     errors = flatten_webargs(data["messages"]) if "messages" in data else data.get("errors")
     detail = data.get("message") or error.description
@@ -125,4 +134,5 @@ def from_http_exception(error: HTTPException) -> Response:
 
 
 def from_domain_error(error: DomainError) -> Response:
-    return problem(error.status, error.title, error.detail, error.errors)
+    headers = {"Retry-After": str(RETRY_AFTER_S)} if error.status == 503 else None
+    return problem(error.status, error.title, error.detail, error.errors, headers)

@@ -29,6 +29,7 @@ from service.errors import (
     AlreadyRetracted,
     DomainError,
     InvalidClaim,
+    NotReady,
     RetractedClaim,
     UnknownClaim,
     UnknownDocument,
@@ -40,6 +41,7 @@ from service.extract import ExtractedClaim, extract
 from service.extract.html import is_html, main_text
 from service.storage import repository as repo
 from service.storage.db import Database
+from service.storage.migrate import head_revision
 from service.storage.models import Claim, Document, Group, GroupTally, utcnow
 
 log = logging.getLogger("ceksilang")
@@ -675,4 +677,30 @@ def topic_conflicts(ctx: Context, slug: str) -> TopicConflicts:
 
 
 def check_health(ctx: Context) -> None:
-    ctx.db.ping()
+    """Alive: the process answers, and the database has answered it at least once since it started.
+
+    Later database outages do not make the process unhealthy (restarting it would not help);
+    they make it not ready.
+    """
+    if not ctx.db.has_answered:
+        ctx.db.ping()
+
+
+@dataclass(frozen=True)
+class Readiness:
+    database: str
+    revision: str | None
+    expected_revision: str
+
+
+def check_ready(ctx: Context) -> Readiness:
+    """Ready for traffic: the database answers and its schema is at the code's migration head."""
+    expected = head_revision()
+    with ctx.db.reading() as session:
+        revision = repo.migration_revision(session)
+    if revision != expected:
+        raise NotReady(
+            f"the database schema is at revision {revision or 'none'}, the code expects {expected}: "
+            "run `ceksilang db upgrade`"
+        )
+    return Readiness("ok", revision, expected)

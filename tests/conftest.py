@@ -27,6 +27,8 @@ class TestConfig(Config):
         self.DATABASE_URL = database_url
         self.TESTING = True
         self.API_KEYS = []
+        self.RATE_LIMIT_READS = ""  # limits have tests of their own
+        self.RATE_LIMIT_WRITES = ""
 
 
 @pytest.fixture(scope="session")

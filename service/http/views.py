@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 
 import schemas as s
 from service import usecases
-from service.http.auth import SECURITY
+from service.http.guard import SECURITY
 from service.usecases import ClaimInput, Context, DocumentInput
 
 claims = Blueprint("claims", __name__, description="Claims: one source saying one value for one thing")
@@ -125,8 +125,20 @@ class TopicConflicts(MethodView):
 @health.route("/healthz")
 class Health(MethodView):
     @health.response(200, s.HealthOut)
-    @health.alt_response(503, schema=s.ProblemOut, description="the database does not answer")
+    @health.alt_response(503, schema=s.ProblemOut, description="the database has not answered yet")
     def get(self) -> Any:
-        """200 once the database answers."""
+        """Alive: 200 once the database has answered since the process started."""
         usecases.check_health(ctx())
         return {"status": "ok"}
+
+
+@health.route("/readyz")
+class Ready(MethodView):
+    @health.response(200, s.ReadyOut)
+    @health.alt_response(
+        503, schema=s.ProblemOut, description="the database does not answer or is not migrated"
+    )
+    def get(self) -> Any:
+        """Ready for traffic: the database answers and its schema is current."""
+        readiness = usecases.check_ready(ctx())
+        return {"status": "ready", **vars(readiness)}

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, text, true
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
 from service.domain import tolerance
@@ -333,3 +334,36 @@ def conflicting_groups(session: Session, slug: str) -> list[Group]:
         Group.sources.desc(), Group.size.desc(), Group.id
     )
     return list(session.scalars(query))
+
+
+@dataclass(frozen=True)
+class StoreFigures:
+    claims: int
+    groups: int
+    conflicting_groups: int
+    documents: int
+
+
+def store_figures(session: Session) -> StoreFigures:
+    """What the store holds now: active claims, groups with any, groups in conflict, articles."""
+    claims = select(func.count(Claim.id)).where(Claim.retracted_at.is_(None)).scalar_subquery()
+    groups = select(func.count(Group.id)).where(Group.size > 0).scalar_subquery()
+    conflicting = (
+        select(func.count(Group.id)).where(Group.size > 0, Group.conflict.is_(True)).scalar_subquery()
+    )
+    documents = select(func.count(Document.id)).scalar_subquery()
+    row = session.execute(select(claims, groups, conflicting, documents)).one()
+    return StoreFigures(*(int(x or 0) for x in row))
+
+
+def migration_revision(session: Session) -> str | None:
+    """The schema revision the database is at (None before the first migration)."""
+    try:
+        with session.begin_nested():
+            return session.scalar(text("SELECT version_num FROM alembic_version"))
+    except ProgrammingError:
+        return None
+    except OperationalError as exc:  # SQLite says "no such table" as an operational error
+        if "no such table" in str(exc.orig):
+            return None
+        raise
