@@ -5,18 +5,21 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test lint fmt contract bench clean install dev
+.PHONY: run test lint fmt contract bench clean install dev lock audit
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+# Installs take the pinned, hashed versions of the lock files; the project itself goes on top.
+$(VENV)/.installed: pyproject.toml requirements.lock | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev,postgres]'
+$(VENV)/.installed-dev: pyproject.toml requirements-dev.lock | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed
@@ -47,3 +50,13 @@ bench: dev  ## POST /claims latency and recall at 10k and 100k stored claims; a 
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache
+
+LOCK := $(BIN)/pip-compile --quiet --strip-extras --generate-hashes --allow-unsafe \
+        --no-emit-index-url --no-emit-find-links
+lock: | $(BIN)/python  ## re-pin every dependency after a change to pyproject.toml
+	$(BIN)/pip install --quiet pip-tools
+	$(LOCK) --extra postgres -o requirements.lock pyproject.toml
+	$(LOCK) --extra postgres --extra dev -o requirements-dev.lock pyproject.toml
+
+audit: dev  ## known vulnerabilities in the pinned dependencies
+	$(BIN)/pip-audit --strict --disable-pip --no-deps -r requirements.lock

@@ -1,6 +1,7 @@
 #!/bin/sh
-# Container entry: migrate, then hand the process to gunicorn.
+# Container entry: bring the schema to the code's revision, then hand the process to gunicorn.
+# Migrations hold a database lock, so containers started together never migrate at once: the
+# first does the work, the others wait for it and find nothing left to do.
 set -eu
 ceksilang db upgrade
-exec gunicorn --bind "0.0.0.0:${PORT:-8000}" --workers "${WEB_CONCURRENCY:-2}" \
-    --timeout 30 --graceful-timeout 20 --access-logfile - "service.app:create_app()"
+exec gunicorn --config python:service.gunicorn_conf "service.app:create_app()"

@@ -249,14 +249,9 @@ def serve(host: str, port: int, workers: int, with_seed: bool) -> None:
         _seed_articles(config, SEEDS_DIR)
     else:
         upgrade(config.DATABASE_URL)
-    argv = [
-        sys.executable, "-m", "gunicorn",
-        "--bind", f"{host}:{port}",
-        "--workers", str(workers),
-        "--timeout", "30",
-        "--graceful-timeout", "20",
-        "--access-logfile", "-",
-        "service.app:create_app()",
-    ]  # fmt: skip
+    # The container's settings (service/gunicorn_conf.py), with this command's address and workers.
+    os.environ.update({"GUNICORN_BIND": f"{host}:{port}", "WEB_CONCURRENCY": str(workers)})
+    config_module = "python:service.gunicorn_conf"
+    argv = [sys.executable, "-m", "gunicorn", "--config", config_module, "service.app:create_app()"]
     click.echo(f"serving on http://{host}:{port} with {workers} workers", err=True)
     os.execv(sys.executable, argv)

@@ -1,0 +1,93 @@
+"""gunicorn settings for Cek Silang, read from the environment.
+
+    gunicorn -c python:service.gunicorn_conf "service.app:create_app()"
+
+The container's entry script and `ceksilang serve` both start gunicorn this way. Every setting
+below can be changed with the environment variable named beside it (README, "Running in
+production").
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from datetime import UTC, datetime
+from typing import Any
+
+from gunicorn.glogging import Logger
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "")
+    return int(raw) if raw.strip() else default
+
+
+bind = os.environ.get("GUNICORN_BIND") or f"{os.environ.get('HOST', '0.0.0.0')}:{_int('PORT', 8000)}"
+workers = _int("WEB_CONCURRENCY", 2)
+# Sync workers: one request at a time each, so a slow article cannot starve the others' memory.
+worker_class = "sync"
+timeout = _int("GUNICORN_TIMEOUT", 30)  # a worker silent this long is killed and replaced
+graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 20)
+keepalive = _int("GUNICORN_KEEPALIVE", 5)
+# Recycle workers now and then so that no slow leak grows without bound.
+max_requests = _int("GUNICORN_MAX_REQUESTS", 2000)
+max_requests_jitter = max_requests // 10
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("CEKSILANG_LOG_LEVEL", "info")
+# Headers a request line may carry, and their size: well above any real client, well below abuse.
+limit_request_fields = 100
+limit_request_field_size = 8190
+
+# Prometheus counters shared by all workers: each writes its own files in this directory, which
+# /metrics reads together. A fresh one per server start, so no counts survive from a previous run.
+_metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+if not _metrics_dir:
+    _metrics_dir = tempfile.mkdtemp(prefix="ceksilang-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = _metrics_dir
+
+
+def on_starting(server: Any) -> None:
+    for entry in os.listdir(_metrics_dir):
+        path = os.path.join(_metrics_dir, entry)
+        if os.path.isdir(path):
+            shutil.rmtree(path)
+        else:
+            os.unlink(path)
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+class JsonAccessLogger(Logger):
+    """gunicorn's logger, with each access log line one JSON object (values escaped properly)."""
+
+    def access(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> None:
+        if not self.cfg.accesslog:
+            return
+        atoms = self.atoms(resp, req, environ, request_time)
+        entry = {
+            "time": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "level": "info",
+            "logger": "gunicorn.access",
+            "remote": atoms["h"],
+            "method": atoms["m"],
+            "path": atoms["U"],
+            "query": atoms["q"] or None,
+            "status": int(atoms["s"]) if str(atoms["s"]).isdigit() else atoms["s"],
+            "bytes": atoms["B"],
+            "duration_ms": round(request_time.total_seconds() * 1000, 1),
+            "request_id": atoms.get("{x-request-id}o"),
+            "user_agent": atoms.get("{user-agent}i"),
+            "pid": os.getpid(),
+        }
+        self.access_log.info(json.dumps(entry, ensure_ascii=False))
+
+
+if os.environ.get("CEKSILANG_LOG_FORMAT", "text") == "json":
+    logger_class = JsonAccessLogger
