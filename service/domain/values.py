@@ -327,6 +327,8 @@ def _pieces(text: str, language: str | None) -> list[_Piece]:
         found, used = _match(tokens, i, text, language)
         pieces.extend(found)
         i += used
+    if not pieces:  # punctuation only: nothing to read
+        return pieces
     # "a million", "an hour" count one; "a 50-minute call" is only an article.
     for here, after in zip(pieces, [*pieces[1:], _Piece("other")], strict=True):
         if here.kind == "article":
@@ -595,9 +597,13 @@ def _label_value(shown: str, label: str, *rest: object) -> Value:
 def _number(shown: str, x: object, name: str) -> float:
     if isinstance(x, bool) or not isinstance(x, int | float):
         raise UnparseableValue(shown, f"{name} is not a number", name)
-    if not math.isfinite(x):
+    try:
+        number = float(x)
+    except OverflowError:  # an integer beyond any float
+        number = math.inf
+    if not math.isfinite(number):
         raise UnparseableValue(shown, f"{name} is not a finite number", name)
-    return float(x)
+    return number
 
 
 def _hedge_name(shown: str, hedge: str | None) -> str | None:
