@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import date
+from itertools import takewhile
 
 from service.domain.values import NUMBER_WORDS
 from service.extract.quantities import MONTHS, Quantity, Token
@@ -280,11 +281,41 @@ def _clause_words(toks: list[Token], quantity: Quantity) -> list[str]:
             counted + owner + [w for w in _describing(toks, after_from, end) if w not in owner] + actions
         )
         return described + _place(toks[:end], quantity, described)
+    before = [w for w in _object_of(toks, start, quantity.first) if w in before]
     words = before + counted + after
     rest = set(words[1:])
     if not any(_is_name(t) for t in toks[start:end] if t.text in rest):
         words += _place(toks[start:end], _shifted(quantity, start), words)
     return _nearest(words, len(before), MAX_WORDS)
+
+
+def _object_of(toks: list[Token], start: int, first: int) -> list[str]:
+    """The content words before the figure, from after the clause's last active verb that has an
+    object: "DPR menyepakati | asumsi pertumbuhan ekonomi 5,3 persen" measures the object, not the
+    one who acted."""
+    words = [t for t in toks[start:first] if _content(t)]
+    verbs = [i for i in range(start, first) if _active_verb(toks[i])]
+    verb = next((i for i in reversed(verbs) if any(t.start > toks[i].start for t in words)), None)
+    if verb is not None:
+        # Where the one who acted is ("Organda Kota Bandung", "pedagang di Pasar Bogor") stays.
+        where = {t.start for t in _where(toks[start:verb])}
+        words = [t for t in words if t.start > toks[verb].start or t.start in where]
+    return [t.text for t in words]
+
+
+_REGION_WORDS = frozenset("kota kabupaten provinsi kecamatan desa pasar".split())
+
+
+def _where(toks: list[Token]) -> list[Token]:
+    """Place phrases in a stretch of text: "di" or a region word, then capitalised names."""
+    found: list[Token] = []
+    for i, tok in enumerate(toks):
+        if tok.low not in _REGION_WORDS and tok.low != "di":
+            continue
+        names = list(takewhile(lambda t: _is_name(t) and t.text not in NOT_NAMES, toks[i + 1 :]))
+        if names:
+            found += ([tok] if tok.low in _REGION_WORDS else []) + names
+    return found
 
 
 _PRICE_WORDS = frozenset({"harga", "price", "prices", "tarif", "biaya", "cost"})
@@ -386,7 +417,7 @@ def _nearest(words: list[str], at: int, limit: int) -> list[str]:
 
 
 def _content(tok: Token) -> bool:
-    if not tok.text[:1].isalpha() or tok.low in _DROP or tok.low in _SAID_AFTER:
+    if not tok.text[:1].isalpha() or tok.low in _DROP or tok.low in _SAID_AFTER or _active_verb(tok):
         return False
     if tok.low in NUMBER_WORDS or tok.low in _VALUE_WORDS:
         return False  # the figure's own words ("persen", "triliun", "Rp"): they are its value
@@ -412,6 +443,24 @@ def _coordinating(toks: list[Token], i: int) -> bool:
         return False
     following = toks[i + 1 : i + 3]
     return any(t.low in _MODALS or t.text[:1].isdigit() or _verb_like(t) for t in following)
+
+
+# meN- verbs: "mem-", "men-", "meng-", "meny-", or "me-" before l, r, w, y, m, n.
+_ACTIVE_VERB = re.compile(r"^(mem[bpf]|men[cdjtz]|meng[aeiougkh]|meny[aeiou]|me[lrwymn])[a-z-]{3,}$")
+_NOT_VERBS = frozenset("menteri mentega menara menantu merdeka meriam mengkudu".split())
+# Active verbs that say what the figure is: a change, a state, a deed done to what is counted, a forecast.
+_KEPT_VERBS = frozenset("menaikkan menurunkan memproyeksikan menargetkan".split())
+
+
+def _active_verb(tok: Token) -> bool:
+    """An Indonesian active verb ("mengaku", "menyalurkan", "mengusulkan") says what someone did
+    with the figure, not what it measures; a verb of change or state does say it."""
+    low = tok.low
+    if low in _NOT_VERBS or low in _KEPT_VERBS or low in _CHANGE_VERBS or low in _STATES or low in _ACTIONS:
+        return False
+    if low in _DROP or low in _LINKS or low in _REPORTING:
+        return False  # "menjadi", "mencapai": the link to the figure, handled as such
+    return low not in EVENT_WORDS and bool(_ACTIVE_VERB.match(low))
 
 
 def _verb_like(tok: Token) -> bool:

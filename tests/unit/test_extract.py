@@ -388,6 +388,12 @@ def _subjects(text: str, published: date = date(2022, 11, 8)) -> dict[str, tuple
         # a capital M before a number is a magnitude
         ("Gempa berkekuatan M 5,6 mengguncang Cianjur pada Senin siang, kata BMKG kepada wartawan.",
          "M 5,6", "magnitudo gempa Cianjur"),
+        # an active verb says what someone did with the figure; its object is what is measured,
+        # and where the one who acted stands stays
+        ("Pedagang di Pasar Bogor mengeluhkan harga cabai rawit yang kini menyentuh Rp80.000 per kilogram.",
+         "Rp80.000 per kilogram", "harga cabai rawit di Pasar Bogor per kilogram"),
+        ("Badan Anggaran DPR menyetujui asumsi inflasi 3,6 persen untuk 2024 dalam rapat kerja kemarin.",
+         "3,6 persen", "asumsi inflasi 2024"),
     ],
 )  # fmt: skip
 def test_subjects_group_with_how_a_person_would_say_them(text: str, value: str, reference: str) -> None:
