@@ -69,7 +69,7 @@ _PERIOD = re.compile(
     r"(?<![\d/]\s)(?<!\d)\b("
     + "|".join(sorted(_LONG_MONTHS, key=len, reverse=True))
     + r")(\s+(19|20)\d\d)?\b|"
-    r"(?<![/\d-])\b(19|20)\d\d\b(?![/-])",
+    r"(?<![/\d-])\b((tahun|year)\s+)?(19|20)\d\d\b(?![/-])",
     re.IGNORECASE,
 )
 NOT_NAMES = frozenset(
@@ -82,7 +82,9 @@ NOT_NAMES = frozenset(
     Provinsi Jawa""".split()
 )
 MAX_WORDS = 8
-_VALUE_WORDS = frozenset({"rp", "us", "usd", "idr", "persen", "percent", "pct", "poin", "points", "basis"})
+_VALUE_WORDS = frozenset(
+    {"rp", "us", "usd", "idr", "persen", "percent", "pct", "poin", "points", "basis", "lipat", "fold"}
+)
 # Units a price is given per: what is bought, not a span of time or a person.
 _GOODS_UNITS = frozenset("liter kg kilogram gram ton karung unit buah lembar porsi barel barrel".split())
 # How far from its figure a clause, a place or a measure is looked for, in tokens.
@@ -249,9 +251,7 @@ def names_in(toks: list[Token]) -> list[str]:
 
 def _clause_words(toks: list[Token], quantity: Quantity) -> list[str]:
     """The content words of the figure's clause, the figure and who said it left out."""
-    start = quantity.first
-    while start > max(0, quantity.first - WINDOW) and not _boundary_before(toks, start):
-        start -= 1
+    start = _clause_start(toks, quantity.first)
     for i in range(quantity.first - 1, start - 1, -1):
         if toks[i].low in _REPORTING:
             start = i + 1
@@ -262,13 +262,13 @@ def _clause_words(toks: list[Token], quantity: Quantity) -> list[str]:
     # After the figure, a place or a destination starts what the clause adds, not what it measures.
     stop = next((k for k in range(quantity.last + 1, end) if toks[k].low in _PREPOSITIONS), end)
     linked = start < quantity.first and toks[quantity.first - 1].low in _LINKS
-    before = [t.text for t in toks[start : quantity.first] if _content(t)]
+    before = [toks[i].text for i in range(start, quantity.first) if _content_at(toks, i)]
     if _to_a_level(toks, quantity.first):
         # "harga Pertalite naik menjadi Rp10.000": the price it came to, not how it changed
         before = [w for w in before if w.lower() not in _CHANGE_VERBS]
     counted = [toks[quantity.last + 1].text] if quantity.noun else []
     after_from = quantity.last + (2 if quantity.noun else 1)
-    after = [t.text for t in toks[after_from:stop] if _content(t)][:MAX_AFTER]
+    after = [toks[i].text for i in range(after_from, stop) if _content_at(toks, i)][:MAX_AFTER]
     if quantity.noun is None and quantity.value.dimension in ("troops", "people"):
         counted = [_unit_word(toks, quantity)]
     generic = counted and counted[0].lower() in _GENERIC_HEADS
@@ -289,11 +289,36 @@ def _clause_words(toks: list[Token], quantity: Quantity) -> list[str]:
     return _nearest(words, len(before), MAX_WORDS)
 
 
+def _clause_start(toks: list[Token], first: int) -> int:
+    """Where the figure's clause starts. A clause that opens a change's ends (", dari Rp152,5
+    triliun menjadi ...") or follows a place in apposition (", Jawa Timur, bertambah menjadi")
+    goes on with the one before the comma: that one says what the figure is."""
+    start = first
+    while True:
+        while start > max(0, first - WINDOW) and not _boundary_before(toks, start):
+            start -= 1
+        if start < 2 or toks[start - 1].text != "," or first - start >= WINDOW:
+            return start
+        if toks[start].low in _FROM_TO and start + 1 < len(toks) and toks[start + 1].low in _CURRENCY_WORDS:
+            start -= 1  # ", dari Rp152,5 triliun menjadi Rp502,4 triliun": what changed is before
+            continue
+        names = list(takewhile(_is_name, toks[max(0, start - 4) : start - 1][::-1]))
+        comma = start - 2 - len(names)
+        if names and comma > 0 and toks[comma].text == "," and _is_name(toks[comma - 1]):
+            start = comma  # "di Kabupaten Lumajang, Jawa Timur, bertambah": a place and its province
+            continue
+        return start
+
+
+_FROM_TO = frozenset("dari menjadi from to".split())
+_CURRENCY_WORDS = frozenset("rp us$ $ €".split())
+
+
 def _object_of(toks: list[Token], start: int, first: int) -> list[str]:
     """The content words before the figure, from after the clause's last active verb that has an
     object: "DPR menyepakati | asumsi pertumbuhan ekonomi 5,3 persen" measures the object, not the
     one who acted."""
-    words = [t for t in toks[start:first] if _content(t)]
+    words = [toks[i] for i in range(start, first) if _content_at(toks, i)]
     verbs = [i for i in range(start, first) if _active_verb(toks[i])]
     verb = next((i for i in reversed(verbs) if any(t.start > toks[i].start for t in words)), None)
     if verb is not None:
@@ -330,7 +355,7 @@ _CHANGE_VERBS = frozenset(
 def _to_a_level(toks: list[Token], first: int) -> bool:
     """A change verb, then "dari"/"menjadi"/"from"/"to", then the figure: the figure is a level the
     change went from or to ("naik dari Rp5.150 menjadi Rp6.800")."""
-    window = [t.low for t in toks[max(0, first - 6) : first]]
+    window = [t.low for t in toks[max(0, first - 10) : first]]
     return any(w in _TO for w in window) and any(w in _CHANGE_VERBS for w in window)
 
 
@@ -414,6 +439,17 @@ def _nearest(words: list[str], at: int, limit: int) -> list[str]:
         return words
     order = sorted(range(len(words)), key=lambda i: abs(i - at + 0.5))[:limit]
     return [words[i] for i in sorted(order)]
+
+
+def _content_at(toks: list[Token], i: int) -> bool:
+    """A content word, where "tahun" before a year belongs to the period ("tahun 2022")."""
+    if (
+        toks[i].low in ("tahun", "year")
+        and i + 1 < len(toks)
+        and re.fullmatch(r"(19|20)\d\d", toks[i + 1].text)
+    ):
+        return False
+    return _content(toks[i])
 
 
 def _content(tok: Token) -> bool:
@@ -538,6 +574,7 @@ def _normal_period(period: str, published: date | None = None) -> str:
     """One spelling of a period, with its year: a statistic's quarter or month without one is the
     latest such period on or before publication."""
     period = re.sub(r"\s*-\s*", " ", period).strip()
+    period = re.sub(r"^(tahun|year)\s+", "", period, flags=re.IGNORECASE)  # "tahun 2022" is 2022
     if published is None or re.search(r"\b(19|20)\d\d\b", period):
         return period
     month = _first_month(period)

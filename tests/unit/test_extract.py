@@ -394,6 +394,14 @@ def _subjects(text: str, published: date = date(2022, 11, 8)) -> dict[str, tuple
          "Rp80.000 per kilogram", "harga cabai rawit di Pasar Bogor per kilogram"),
         ("Badan Anggaran DPR menyetujui asumsi inflasi 3,6 persen untuk 2024 dalam rapat kerja kemarin.",
          "3,6 persen", "asumsi inflasi 2024"),
+        # the two ends of a change, after a comma, are levels of what changed before it;
+        # "tahun" is the year's
+        ("Nilai ekspor kopi Lampung tahun 2021 melonjak dua kali lipat, dari Rp1,1 triliun menjadi "
+         "Rp2,3 triliun.", "Rp2,3 triliun", "nilai ekspor kopi Lampung 2021"),
+        # a province in apposition does not end the clause that names what is counted
+        ("Jumlah warga yang mengungsi akibat banjir di Kabupaten Demak, Jawa Tengah, bertambah menjadi 5.200 "
+         "orang pada Selasa sore.", "5.200 orang",
+         "jumlah warga mengungsi akibat banjir di Kabupaten Demak, Jawa Tengah"),
     ],
 )  # fmt: skip
 def test_subjects_group_with_how_a_person_would_say_them(text: str, value: str, reference: str) -> None:
