@@ -189,6 +189,7 @@ def subject_for(sentence: str, toks: list[Token], quantity: Quantity, context: C
     periods = [_normal_period(p, context.published) for p in _periods(sentence)]
     if not periods and context.period and _is_statistic(quantity.value.dimension):
         periods = [context.period]
+    words = _economy_if_bare_growth(words, quantity.value.dimension)
     named = set(words) & set(context.countries)
     if context.country and _is_statistic(quantity.value.dimension) and not named:
         words.append(context.country)  # "ekonomi tumbuh 5,72 persen": the economy the article is about
@@ -201,6 +202,26 @@ def subject_for(sentence: str, toks: list[Token], quantity: Quantity, context: C
     if not is_event(text) and periods:
         text = _PERIOD.sub(" ", text) + " " + periods[0]
     return " ".join(text.split())
+
+
+_GROWTH_WORDS = {"pertumbuhan": "ekonomi", "tumbuh": "ekonomi", "growth": "economy", "grew": "economy"}
+_BARE = frozenset("angka laju tingkat capaian figure rate pace annual tahunan".split())
+_ECONOMY = frozenset("ekonomi perekonomian economy pdb gdp".split())
+
+
+def _economy_if_bare_growth(words: list[str], dimension: str) -> list[str]:
+    """A growth rate that names nothing that grows ("pertumbuhan kuartal II yang sebesar 5,44
+    persen", "growth of 5.44 percent") is the economy's: news names a sector when it is another."""
+    growth = next((w for w in words if w.lower() in _GROWTH_WORDS), None)
+    if dimension != "percent" or growth is None:
+        return words
+    rest = _PERIOD.sub(" ", " ".join(words)).split()
+    others = [w for w in rest if w.lower() not in _GROWTH_WORDS and w.lower() not in _BARE and w.isalpha()]
+    return (
+        words
+        if any(w[:1].islower() or w.lower() in _ECONOMY for w in others)
+        else [*words, _GROWTH_WORDS[growth.lower()]]
+    )
 
 
 _LENGTH_NOUNS = frozenset("kedalaman depth jarak distance panjang length lebar width tinggi height".split())

@@ -402,6 +402,11 @@ def _subjects(text: str, published: date = date(2022, 11, 8)) -> dict[str, tuple
         ("Jumlah warga yang mengungsi akibat banjir di Kabupaten Demak, Jawa Tengah, bertambah menjadi 5.200 "
          "orang pada Selasa sore.", "5.200 orang",
          "jumlah warga mengungsi akibat banjir di Kabupaten Demak, Jawa Tengah"),
+        # a growth rate that names nothing that grows is the economy's
+        ("BPS mencatat pertumbuhan triwulan I-2023 sebesar 5,03 persen, lebih tinggi dari perkiraan pasar.",
+         "5,03 persen", "pertumbuhan ekonomi triwulan I 2023"),
+        ("Growth in the second quarter of 2023 was 5.17 percent, the statistics bureau said on Monday.",
+         "5.17 percent", "economic growth in the second quarter of 2023"),
     ],
 )  # fmt: skip
 def test_subjects_group_with_how_a_person_would_say_them(text: str, value: str, reference: str) -> None:
