@@ -91,6 +91,8 @@ _GOODS_UNITS = frozenset("liter kg kilogram gram ton karung unit buah lembar por
 WINDOW = 40
 MAX_AFTER = 5
 _PREPOSITIONS = frozenset("di ke dari pada dalam untuk kepada in to from at into for on".split())
+# "dengan magnitudo terbesar 4,2", "with 40 people missing": what follows is another thing.
+_ADDING = _PREPOSITIONS | {"dengan", "with"}
 _GENERIC_HEADS = frozenset("orang jiwa warga unit buah kali people persons units times".split())
 # Words that join what is measured to its figure: "korban meninggal mencapai 268 orang".
 _LINKS = frozenset(
@@ -281,7 +283,7 @@ def _clause_words(toks: list[Token], quantity: Quantity) -> list[str]:
     while end < min(len(toks), quantity.last + WINDOW) and not _boundary_at(toks, end):
         end += 1
     # After the figure, a place or a destination starts what the clause adds, not what it measures.
-    stop = next((k for k in range(quantity.last + 1, end) if toks[k].low in _PREPOSITIONS), end)
+    stop = next((k for k in range(quantity.last + 1, end) if toks[k].low in _ADDING), end)
     linked = start < quantity.first and toks[quantity.first - 1].low in _LINKS
     before = [toks[i].text for i in range(start, quantity.first) if _content_at(toks, i)]
     if _to_a_level(toks, quantity.first):
@@ -290,6 +292,11 @@ def _clause_words(toks: list[Token], quantity: Quantity) -> list[str]:
     counted = [toks[quantity.last + 1].text] if quantity.noun else []
     after_from = quantity.last + (2 if quantity.noun else 1)
     after = [toks[i].text for i in range(after_from, stop) if _content_at(toks, i)][:MAX_AFTER]
+    noun = counted[0].lower() if counted else ""
+    if (noun in _CLASSIFIERS and after_from < stop and _content_at(toks, after_from)) or noun in _MEASURES:
+        # "62 kali gempa susulan": the noun after a classifier is what is counted; "8.000 ton",
+        # "12 tonnes of aid": a measure says how much, the clause says of what
+        counted = []
     if quantity.noun is None and quantity.value.dimension in ("troops", "people"):
         counted = [_unit_word(toks, quantity)]
     generic = counted and counted[0].lower() in _GENERIC_HEADS
@@ -364,6 +371,8 @@ def _where(toks: list[Token]) -> list[Token]:
     return found
 
 
+_CLASSIFIERS = frozenset("kali unit buah ekor lembar batang pucuk times".split())
+_MEASURES = frozenset("ton tonnes tons liter liters litres barel barrels hektare hectares kuintal".split())
 _PRICE_WORDS = frozenset({"harga", "price", "prices", "tarif", "biaya", "cost"})
 _PER_UNIT = re.compile(r"(?:\bper\s+|/\s*)([^\W\d_]+)\s*$")
 _TO = frozenset("menjadi jadi ke dari to from at".split())

@@ -407,6 +407,12 @@ def _subjects(text: str, published: date = date(2022, 11, 8)) -> dict[str, tuple
          "5,03 persen", "pertumbuhan ekonomi triwulan I 2023"),
         ("Growth in the second quarter of 2023 was 5.17 percent, the statistics bureau said on Monday.",
          "5.17 percent", "economic growth in the second quarter of 2023"),
+        # a classifier counts the noun after it; "dengan ..." adds another thing
+        ("BMKG mencatat 35 kali gempa susulan dengan kekuatan terbesar 3,8 hingga Rabu pagi.",
+         "35", "jumlah gempa susulan"),
+        # a measure says how much, not of what
+        ("Pemerintah daerah menyiapkan 450 ton beras cadangan untuk warga terdampak.",
+         "450", "beras cadangan pemerintah daerah"),
     ],
 )  # fmt: skip
 def test_subjects_group_with_how_a_person_would_say_them(text: str, value: str, reference: str) -> None:
