@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import lru_cache
 from itertools import takewhile
 
 from service.domain.values import NUMBER_WORDS
@@ -434,11 +435,14 @@ def _place(toks: list[Token], quantity: Quantity, words: list[str]) -> list[str]
 
 _PLACE_PREPS = ("di dekat", "di sekitar", "di sepanjang", "di perbatasan", "di wilayah", "di", "near", "in",
                 "along", "at")  # fmt: skip
+_PLACE_OPENERS = frozenset(p.split()[0] for p in _PLACE_PREPS)
 _BORDER = frozenset({"perbatasan", "border"})
 
 
 def _place_at(toks: list[Token], i: int) -> list[str]:
     """A place phrase starting at token i: a preposition, then names (or a border)."""
+    if i >= len(toks) or toks[i].low not in _PLACE_OPENERS:
+        return []  # most words open no place: skip the phrase comparisons
     for prep in _PLACE_PREPS:
         size = len(prep.split())
         if " ".join(t.low for t in toks[i : i + size]) != prep:
@@ -521,7 +525,11 @@ _KEPT_VERBS = frozenset("menaikkan menurunkan memproyeksikan menargetkan".split(
 def _active_verb(tok: Token) -> bool:
     """An Indonesian active verb ("mengaku", "menyalurkan", "mengusulkan") says what someone did
     with the figure, not what it measures; a verb of change or state does say it."""
-    low = tok.low
+    return tok.text[:2].lower() == "me" and _is_active_verb(tok.low)
+
+
+@lru_cache(maxsize=4096)
+def _is_active_verb(low: str) -> bool:
     if low in _NOT_VERBS or low in _KEPT_VERBS or low in _CHANGE_VERBS or low in _STATES or low in _ACTIONS:
         return False
     if low in _DROP or low in _LINKS or low in _REPORTING:
