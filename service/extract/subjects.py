@@ -14,6 +14,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import lru_cache
+from itertools import takewhile
 
 from service.domain.values import NUMBER_WORDS
 from service.extract.quantities import MONTHS, Quantity, Token
@@ -68,7 +70,7 @@ _PERIOD = re.compile(
     r"(?<![\d/]\s)(?<!\d)\b("
     + "|".join(sorted(_LONG_MONTHS, key=len, reverse=True))
     + r")(\s+(19|20)\d\d)?\b|"
-    r"(?<![/\d-])\b(19|20)\d\d\b(?![/-])",
+    r"(?<![/\d-])\b((tahun|year)\s+)?(19|20)\d\d\b(?![/-])",
     re.IGNORECASE,
 )
 NOT_NAMES = frozenset(
@@ -81,13 +83,17 @@ NOT_NAMES = frozenset(
     Provinsi Jawa""".split()
 )
 MAX_WORDS = 8
-_VALUE_WORDS = frozenset({"rp", "us", "usd", "idr", "persen", "percent", "pct", "poin", "points", "basis"})
+_VALUE_WORDS = frozenset(
+    {"rp", "us", "usd", "idr", "persen", "percent", "pct", "poin", "points", "basis", "lipat", "fold"}
+)
 # Units a price is given per: what is bought, not a span of time or a person.
 _GOODS_UNITS = frozenset("liter kg kilogram gram ton karung unit buah lembar porsi barel barrel".split())
 # How far from its figure a clause, a place or a measure is looked for, in tokens.
 WINDOW = 40
 MAX_AFTER = 5
 _PREPOSITIONS = frozenset("di ke dari pada dalam untuk kepada in to from at into for on".split())
+# "dengan magnitudo terbesar 4,2", "with 40 people missing": what follows is another thing.
+_ADDING = _PREPOSITIONS | {"dengan", "with"}
 _GENERIC_HEADS = frozenset("orang jiwa warga unit buah kali people persons units times".split())
 # Words that join what is measured to its figure: "korban meninggal mencapai 268 orang".
 _LINKS = frozenset(
@@ -186,6 +192,7 @@ def subject_for(sentence: str, toks: list[Token], quantity: Quantity, context: C
     periods = [_normal_period(p, context.published) for p in _periods(sentence)]
     if not periods and context.period and _is_statistic(quantity.value.dimension):
         periods = [context.period]
+    words = _economy_if_bare_growth(words, quantity.value.dimension)
     named = set(words) & set(context.countries)
     if context.country and _is_statistic(quantity.value.dimension) and not named:
         words.append(context.country)  # "ekonomi tumbuh 5,72 persen": the economy the article is about
@@ -198,6 +205,26 @@ def subject_for(sentence: str, toks: list[Token], quantity: Quantity, context: C
     if not is_event(text) and periods:
         text = _PERIOD.sub(" ", text) + " " + periods[0]
     return " ".join(text.split())
+
+
+_GROWTH_WORDS = {"pertumbuhan": "ekonomi", "tumbuh": "ekonomi", "growth": "economy", "grew": "economy"}
+_BARE = frozenset("angka laju tingkat capaian figure rate pace annual tahunan".split())
+_ECONOMY = frozenset("ekonomi perekonomian economy pdb gdp".split())
+
+
+def _economy_if_bare_growth(words: list[str], dimension: str) -> list[str]:
+    """A growth rate that names nothing that grows ("pertumbuhan kuartal II yang sebesar 5,44
+    persen", "growth of 5.44 percent") is the economy's: news names a sector when it is another."""
+    growth = next((w for w in words if w.lower() in _GROWTH_WORDS), None)
+    if dimension != "percent" or growth is None:
+        return words
+    rest = _PERIOD.sub(" ", " ".join(words)).split()
+    others = [w for w in rest if w.lower() not in _GROWTH_WORDS and w.lower() not in _BARE and w.isalpha()]
+    return (
+        words
+        if any(w[:1].islower() or w.lower() in _ECONOMY for w in others)
+        else [*words, _GROWTH_WORDS[growth.lower()]]
+    )
 
 
 _LENGTH_NOUNS = frozenset("kedalaman depth jarak distance panjang length lebar width tinggi height".split())
@@ -248,9 +275,7 @@ def names_in(toks: list[Token]) -> list[str]:
 
 def _clause_words(toks: list[Token], quantity: Quantity) -> list[str]:
     """The content words of the figure's clause, the figure and who said it left out."""
-    start = quantity.first
-    while start > max(0, quantity.first - WINDOW) and not _boundary_before(toks, start):
-        start -= 1
+    start = _clause_start(toks, quantity.first)
     for i in range(quantity.first - 1, start - 1, -1):
         if toks[i].low in _REPORTING:
             start = i + 1
@@ -259,15 +284,20 @@ def _clause_words(toks: list[Token], quantity: Quantity) -> list[str]:
     while end < min(len(toks), quantity.last + WINDOW) and not _boundary_at(toks, end):
         end += 1
     # After the figure, a place or a destination starts what the clause adds, not what it measures.
-    stop = next((k for k in range(quantity.last + 1, end) if toks[k].low in _PREPOSITIONS), end)
+    stop = next((k for k in range(quantity.last + 1, end) if toks[k].low in _ADDING), end)
     linked = start < quantity.first and toks[quantity.first - 1].low in _LINKS
-    before = [t.text for t in toks[start : quantity.first] if _content(t)]
+    before = [toks[i].text for i in range(start, quantity.first) if _content_at(toks, i)]
     if _to_a_level(toks, quantity.first):
         # "harga Pertalite naik menjadi Rp10.000": the price it came to, not how it changed
         before = [w for w in before if w.lower() not in _CHANGE_VERBS]
     counted = [toks[quantity.last + 1].text] if quantity.noun else []
     after_from = quantity.last + (2 if quantity.noun else 1)
-    after = [t.text for t in toks[after_from:stop] if _content(t)][:MAX_AFTER]
+    after = [toks[i].text for i in range(after_from, stop) if _content_at(toks, i)][:MAX_AFTER]
+    noun = counted[0].lower() if counted else ""
+    if (noun in _CLASSIFIERS and after_from < stop and _content_at(toks, after_from)) or noun in _MEASURES:
+        # "62 kali gempa susulan": the noun after a classifier is what is counted; "8.000 ton",
+        # "12 tonnes of aid": a measure says how much, the clause says of what
+        counted = []
     if quantity.noun is None and quantity.value.dimension in ("troops", "people"):
         counted = [_unit_word(toks, quantity)]
     generic = counted and counted[0].lower() in _GENERIC_HEADS
@@ -280,6 +310,7 @@ def _clause_words(toks: list[Token], quantity: Quantity) -> list[str]:
             counted + owner + [w for w in _describing(toks, after_from, end) if w not in owner] + actions
         )
         return described + _place(toks[:end], quantity, described)
+    before = [w for w in _object_of(toks, start, quantity.first) if w in before]
     words = before + counted + after
     rest = set(words[1:])
     if not any(_is_name(t) for t in toks[start:end] if t.text in rest):
@@ -287,6 +318,62 @@ def _clause_words(toks: list[Token], quantity: Quantity) -> list[str]:
     return _nearest(words, len(before), MAX_WORDS)
 
 
+def _clause_start(toks: list[Token], first: int) -> int:
+    """Where the figure's clause starts. A clause that opens a change's ends (", dari Rp152,5
+    triliun menjadi ...") or follows a place in apposition (", Jawa Timur, bertambah menjadi")
+    goes on with the one before the comma: that one says what the figure is."""
+    start = first
+    while True:
+        while start > max(0, first - WINDOW) and not _boundary_before(toks, start):
+            start -= 1
+        if start < 2 or toks[start - 1].text != "," or first - start >= WINDOW:
+            return start
+        if toks[start].low in _FROM_TO and start + 1 < len(toks) and toks[start + 1].low in _CURRENCY_WORDS:
+            start -= 1  # ", dari Rp152,5 triliun menjadi Rp502,4 triliun": what changed is before
+            continue
+        names = list(takewhile(_is_name, toks[max(0, start - 4) : start - 1][::-1]))
+        comma = start - 2 - len(names)
+        if names and comma > 0 and toks[comma].text == "," and _is_name(toks[comma - 1]):
+            start = comma  # "di Kabupaten Lumajang, Jawa Timur, bertambah": a place and its province
+            continue
+        return start
+
+
+_FROM_TO = frozenset("dari menjadi from to".split())
+_CURRENCY_WORDS = frozenset("rp us$ $ €".split())
+
+
+def _object_of(toks: list[Token], start: int, first: int) -> list[str]:
+    """The content words before the figure, from after the clause's last active verb that has an
+    object: "DPR menyepakati | asumsi pertumbuhan ekonomi 5,3 persen" measures the object, not the
+    one who acted."""
+    words = [toks[i] for i in range(start, first) if _content_at(toks, i)]
+    verbs = [i for i in range(start, first) if _active_verb(toks[i])]
+    verb = next((i for i in reversed(verbs) if any(t.start > toks[i].start for t in words)), None)
+    if verb is not None:
+        # Where the one who acted is ("Organda Kota Bandung", "pedagang di Pasar Bogor") stays.
+        where = {t.start for t in _where(toks[start:verb])}
+        words = [t for t in words if t.start > toks[verb].start or t.start in where]
+    return [t.text for t in words]
+
+
+_REGION_WORDS = frozenset("kota kabupaten provinsi kecamatan desa pasar".split())
+
+
+def _where(toks: list[Token]) -> list[Token]:
+    """Place phrases in a stretch of text: "di" or a region word, then capitalised names."""
+    found: list[Token] = []
+    for i, tok in enumerate(toks):
+        if tok.low not in _REGION_WORDS and tok.low != "di":
+            continue
+        names = list(takewhile(lambda t: _is_name(t) and t.text not in NOT_NAMES, toks[i + 1 :]))
+        if names:
+            found += ([tok] if tok.low in _REGION_WORDS else []) + names
+    return found
+
+
+_CLASSIFIERS = frozenset("kali unit buah ekor lembar batang pucuk times".split())
+_MEASURES = frozenset("ton tonnes tons liter liters litres barel barrels hektare hectares kuintal".split())
 _PRICE_WORDS = frozenset({"harga", "price", "prices", "tarif", "biaya", "cost"})
 _PER_UNIT = re.compile(r"(?:\bper\s+|/\s*)([^\W\d_]+)\s*$")
 _TO = frozenset("menjadi jadi ke dari to from at".split())
@@ -299,7 +386,7 @@ _CHANGE_VERBS = frozenset(
 def _to_a_level(toks: list[Token], first: int) -> bool:
     """A change verb, then "dari"/"menjadi"/"from"/"to", then the figure: the figure is a level the
     change went from or to ("naik dari Rp5.150 menjadi Rp6.800")."""
-    window = [t.low for t in toks[max(0, first - 6) : first]]
+    window = [t.low for t in toks[max(0, first - 10) : first]]
     return any(w in _TO for w in window) and any(w in _CHANGE_VERBS for w in window)
 
 
@@ -348,11 +435,14 @@ def _place(toks: list[Token], quantity: Quantity, words: list[str]) -> list[str]
 
 _PLACE_PREPS = ("di dekat", "di sekitar", "di sepanjang", "di perbatasan", "di wilayah", "di", "near", "in",
                 "along", "at")  # fmt: skip
+_PLACE_OPENERS = frozenset(p.split()[0] for p in _PLACE_PREPS)
 _BORDER = frozenset({"perbatasan", "border"})
 
 
 def _place_at(toks: list[Token], i: int) -> list[str]:
     """A place phrase starting at token i: a preposition, then names (or a border)."""
+    if i >= len(toks) or toks[i].low not in _PLACE_OPENERS:
+        return []  # most words open no place: skip the phrase comparisons
     for prep in _PLACE_PREPS:
         size = len(prep.split())
         if " ".join(t.low for t in toks[i : i + size]) != prep:
@@ -385,8 +475,19 @@ def _nearest(words: list[str], at: int, limit: int) -> list[str]:
     return [words[i] for i in sorted(order)]
 
 
+def _content_at(toks: list[Token], i: int) -> bool:
+    """A content word, where "tahun" before a year belongs to the period ("tahun 2022")."""
+    if (
+        toks[i].low in ("tahun", "year")
+        and i + 1 < len(toks)
+        and re.fullmatch(r"(19|20)\d\d", toks[i + 1].text)
+    ):
+        return False
+    return _content(toks[i])
+
+
 def _content(tok: Token) -> bool:
-    if not tok.text[:1].isalpha() or tok.low in _DROP or tok.low in _SAID_AFTER:
+    if not tok.text[:1].isalpha() or tok.low in _DROP or tok.low in _SAID_AFTER or _active_verb(tok):
         return False
     if tok.low in NUMBER_WORDS or tok.low in _VALUE_WORDS:
         return False  # the figure's own words ("persen", "triliun", "Rp"): they are its value
@@ -412,6 +513,28 @@ def _coordinating(toks: list[Token], i: int) -> bool:
         return False
     following = toks[i + 1 : i + 3]
     return any(t.low in _MODALS or t.text[:1].isdigit() or _verb_like(t) for t in following)
+
+
+# meN- verbs: "mem-", "men-", "meng-", "meny-", or "me-" before l, r, w, y, m, n.
+_ACTIVE_VERB = re.compile(r"^(mem[bpf]|men[cdjtz]|meng[aeiougkh]|meny[aeiou]|me[lrwymn])[a-z-]{3,}$")
+_NOT_VERBS = frozenset("menteri mentega menara menantu merdeka meriam mengkudu".split())
+# Active verbs that say what the figure is: a change, a state, a deed done to what is counted, a forecast.
+_KEPT_VERBS = frozenset("menaikkan menurunkan memproyeksikan menargetkan".split())
+
+
+def _active_verb(tok: Token) -> bool:
+    """An Indonesian active verb ("mengaku", "menyalurkan", "mengusulkan") says what someone did
+    with the figure, not what it measures; a verb of change or state does say it."""
+    return tok.text[:2].lower() == "me" and _is_active_verb(tok.low)
+
+
+@lru_cache(maxsize=4096)
+def _is_active_verb(low: str) -> bool:
+    if low in _NOT_VERBS or low in _KEPT_VERBS or low in _CHANGE_VERBS or low in _STATES or low in _ACTIONS:
+        return False
+    if low in _DROP or low in _LINKS or low in _REPORTING:
+        return False  # "menjadi", "mencapai": the link to the figure, handled as such
+    return low not in EVENT_WORDS and bool(_ACTIVE_VERB.match(low))
 
 
 def _verb_like(tok: Token) -> bool:
@@ -489,6 +612,7 @@ def _normal_period(period: str, published: date | None = None) -> str:
     """One spelling of a period, with its year: a statistic's quarter or month without one is the
     latest such period on or before publication."""
     period = re.sub(r"\s*-\s*", " ", period).strip()
+    period = re.sub(r"^(tahun|year)\s+", "", period, flags=re.IGNORECASE)  # "tahun 2022" is 2022
     if published is None or re.search(r"\b(19|20)\d\d\b", period):
         return period
     month = _first_month(period)
