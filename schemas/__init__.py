@@ -177,7 +177,10 @@ class SourceIn(_Strict):
 
 class ClaimIn(_Strict):
     subject = Text(required=True, validate=validate.Length(min=3, max=300))
-    value = ValueField(required=True, metadata={"oneOf": [{"type": "string"}, {"type": "object"}]})
+    value = ValueField(
+        required=True,
+        metadata={"oneOf": [{"type": "string", "minLength": 1, "maxLength": 500}, {"type": "object"}]},
+    )
     unit = Text(load_default=None, allow_none=True, validate=validate.Length(min=1, max=60))
     source = fields.Nested(SourceIn, required=True)
     published_at = FlexibleDateTime(load_default=None, allow_none=True)

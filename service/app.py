@@ -17,6 +17,7 @@ from service import errors
 from service.config import Config
 from service.domain.matching import load_lexicon
 from service.http import guard, observability, views
+from service.http.problems import ProblemResponses, as_problem
 from service.storage.db import Database
 from service.usecases import Context
 
@@ -24,9 +25,15 @@ log = logging.getLogger("ceksilang")
 
 
 class ProblemApi(Api):
-    """flask-smorest, with every error in the one problem+json shape."""
+    """flask-smorest, with every error in the one problem+json shape, and documented as such."""
 
     ERROR_SCHEMA = schemas.ProblemOut
+
+    def _register_responses(self) -> None:
+        super()._register_responses()
+        components = self.spec.components
+        for response in [*components.responses.values(), *components.responses_lazy.values()]:
+            as_problem(response)
 
     def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
         return errors.from_http_exception(error)
@@ -67,7 +74,9 @@ def create_app(config: Config | None = None) -> Flask:
     guard.allow_origins(app, config.CORS_ORIGINS)
     guard.add_security_headers(app)
 
-    api = ProblemApi(app, spec_kwargs={"info": {"description": _DESCRIPTION}})
+    api = ProblemApi(
+        app, spec_kwargs={"info": {"description": _DESCRIPTION}, "extra_plugins": [ProblemResponses()]}
+    )
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     app.extensions["ceksilang.api"] = api
     for blueprint in (views.claims, views.documents, views.groups, views.topics, views.health):

@@ -16,6 +16,7 @@ import tempfile
 from datetime import UTC, datetime
 from typing import Any
 
+from gunicorn import util
 from gunicorn.glogging import Logger
 
 
@@ -36,8 +37,12 @@ max_requests = _int("GUNICORN_MAX_REQUESTS", 2000)
 max_requests_jitter = max_requests // 10
 accesslog = "-"
 errorlog = "-"
+# No runtime control socket: containers are managed from outside, and two servers on one host
+# would otherwise share its default path.
+control_socket_disable = True
 loglevel = os.environ.get("CEKSILANG_LOG_LEVEL", "info")
-# Headers a request line may carry, and their size: well above any real client, well below abuse.
+# The request line, the headers and their size: well above any real client, well below abuse.
+limit_request_line = 8190
 limit_request_fields = 100
 limit_request_field_size = 8190
 
@@ -91,3 +96,18 @@ class JsonAccessLogger(Logger):
 
 if os.environ.get("CEKSILANG_LOG_FORMAT", "text") == "json":
     logger_class = JsonAccessLogger
+
+
+def _write_problem(sock: Any, status: int, reason: str, message: str) -> None:
+    """gunicorn's own refusals (a URL or headers too long, a malformed request line) in the
+    problem+json shape every other error of Cek Silang has, instead of gunicorn's HTML page."""
+    body = json.dumps({"type": "about:blank", "title": reason, "status": status, "detail": message or reason})
+    head = (
+        f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\n"
+        f"Content-Type: application/problem+json\r\nContent-Length: {len(body.encode())}\r\n\r\n"
+    )
+    util.write_nonblock(sock, head.encode("latin-1") + body.encode())
+
+
+# Workers look the function up on the module at each error, so this reaches them all.
+util.write_error = _write_problem
