@@ -1,0 +1,257 @@
+"""Real servers for the tests: gunicorn started the way the container starts it, and PostgreSQL.
+
+Nothing here is mocked: `Server` runs `boot.sh` (migrations, then gunicorn with the production
+config) as a child process group; `PostgresCluster` runs a private PostgreSQL from the machine's
+Debian packages on a free loopback port; `fresh_database` hands out an empty database of the kind
+the suite runs against (SQLite by default, PostgreSQL with CEKSILANG_TEST_DATABASE_URL).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: Any
+
+
+def call(
+    base: str,
+    method: str,
+    path: str,
+    body: Any = None,
+    headers: dict[str, str] | None = None,
+    timeout: float = 30,
+) -> Reply:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(
+        base + path, data=data, method=method, headers={"Content-Type": "application/json", **(headers or {})}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            raw = response.read()
+            kind = response.headers.get("Content-Type", "")
+            return Reply(response.status, dict(response.headers), json.loads(raw) if "json" in kind else raw)
+    except urllib.error.HTTPError as error:
+        raw = error.read()
+        kind = error.headers.get("Content-Type", "")
+        return Reply(error.code, dict(error.headers), json.loads(raw) if "json" in kind and raw else raw)
+
+
+# --- databases ---------------------------------------------------------------------------------
+
+
+def suite_database_url() -> str | None:
+    return os.environ.get("CEKSILANG_TEST_DATABASE_URL") or None
+
+
+@contextlib.contextmanager
+def fresh_database(tmp_path: Path) -> Iterator[str]:
+    """An empty database, not migrated: a new SQLite file, or a new database on the suite's PostgreSQL."""
+    suite = suite_database_url()
+    if not suite or not suite.startswith("postgresql"):
+        yield f"sqlite:///{tmp_path}/{uuid.uuid4().hex[:8]}.db"
+        return
+    name = f"ceksilang_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(suite, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(suite).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def postgres_bin() -> Path | None:
+    """The newest PostgreSQL server binaries from Debian's packages, if installed."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), key=lambda p: int(p.parent.parent.name))
+    return found[-1].parent if found else None
+
+
+class PostgresCluster:
+    """A private PostgreSQL on a free loopback port, in a temporary directory; trust auth, no password.
+
+    PostgreSQL refuses to run as root: then the server runs as the `postgres` user the Debian
+    package creates (or `nobody`).
+    """
+
+    def __init__(self) -> None:
+        bindir = postgres_bin()
+        if bindir is None:
+            raise RuntimeError("PostgreSQL server binaries not found under /usr/lib/postgresql")
+        self.bin = bindir
+        # Its own directory that the server's user can reach (a test's tmp_path may be private).
+        self.folder = Path(tempfile.mkdtemp(prefix="ceksilang-pg-"))
+        self.folder.chmod(0o755)
+        folder = self.folder
+        self.data = folder / "data"
+        self.port = free_port()
+        self.user: str | None = None
+        if os.geteuid() == 0:
+            self.user = next(u for u in ("postgres", "nobody") if _user_exists(u))
+        folder.mkdir(parents=True, exist_ok=True)
+        self.log = folder / "postgres.log"
+        if self.user:
+            ids = pwd.getpwnam(self.user)
+            os.chown(folder, ids.pw_uid, ids.pw_gid)
+        self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "ceksilang", "--no-sync", "-E", "UTF8")
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+psycopg://ceksilang@127.0.0.1:{self.port}/postgres"
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "start")
+
+    def stop(self) -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def remove(self) -> None:
+        with contextlib.suppress(subprocess.CalledProcessError):
+            self.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def _run(self, program: str, *args: str) -> None:
+        argv = [str(self.bin / program), *args]
+        if self.user:
+            argv = ["runuser", "-u", self.user, "--", *argv]
+        done = subprocess.run(argv, capture_output=True, text=True, cwd=self.folder)
+        if done.returncode != 0:
+            raise RuntimeError(f"{program} failed ({done.returncode}): {done.stderr or done.stdout}")
+
+
+def _user_exists(name: str) -> bool:
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        return False
+    return True
+
+
+# --- gunicorn, as the container runs it --------------------------------------------------------
+
+
+@dataclass
+class Server:
+    """`boot.sh` with the given environment: migrations, then gunicorn with service/gunicorn_conf.py."""
+
+    database_url: str
+    folder: Path
+    workers: int = 2
+    env: dict[str, str] = field(default_factory=dict)
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def log_path(self) -> Path:
+        return self.folder / f"server-{self.port}.log"
+
+    def environment(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("CEKSILANG_", "PROMETHEUS_"))}
+        env.update(
+            {
+                "PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}",
+                "CEKSILANG_DATABASE_URL": self.database_url,
+                "GUNICORN_BIND": f"127.0.0.1:{self.port}",
+                "WEB_CONCURRENCY": str(self.workers),
+                "CEKSILANG_RATE_LIMIT_READS": "",
+                "CEKSILANG_RATE_LIMIT_WRITES": "",
+            }
+        )
+        env.update(self.env)
+        return env
+
+    def start(self, *, wait: bool = True) -> Server:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        log = open(self.log_path, "ab")  # noqa: SIM115 (closed with the process)
+        self.process = subprocess.Popen(
+            ["sh", str(ROOT / "boot.sh")], env=self.environment(), stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True, cwd=self.folder,
+        )  # fmt: skip
+        log.close()
+        if wait:
+            self.wait_until_ready()
+        return self
+
+    def wait_until_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.process is not None
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.log()}")
+            with contextlib.suppress(OSError):
+                if call(self.base, "GET", "/readyz", timeout=5).status == 200:
+                    return
+            time.sleep(0.2)
+        raise RuntimeError(f"server not ready after {timeout} s:\n{self.log()}")
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def worker_pids(self) -> list[int]:
+        """The gunicorn master's children: its workers."""
+        assert self.process is not None
+        master = self.process.pid
+        pids = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            with contextlib.suppress(OSError):
+                # pid (comm) state ppid ...: comm may hold spaces, so split after its ")".
+                fields = stat.read_text().rpartition(")")[2].split()
+                if int(fields[1]) == master:
+                    pids.append(int(stat.parent.name))
+        return sorted(pids)
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
+        assert self.process is not None
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, sig)
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        return self.process.returncode
+
+
+def have(program: str) -> bool:
+    return shutil.which(program) is not None
