@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test lint fmt contract bench clean install dev lock audit
+.PHONY: run test test-postgres lint fmt contract bench clean install dev lock audit
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,14 +28,17 @@ dev: $(VENV)/.installed-dev
 run: install  ## the service, seeded, on SQLite at http://127.0.0.1:8000
 	$(BIN)/ceksilang serve --seed --host $(HOST) --port $(PORT)
 
-test: dev  ## lint, then the whole suite
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+test: lint  ## lint, then the whole suite (unit, API, gunicorn end to end, load, faults, fuzzing)
 	$(BIN)/pytest -q
 
+# The same suite against a private PostgreSQL from Debian's packages (apt-get install postgresql).
+test-postgres: dev
+	$(BIN)/python -m tests.with_postgres $(BIN)/pytest -q
+
 lint: dev
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+	$(BIN)/ruff check . .ci
+	$(BIN)/ruff format --check . .ci
+	$(BIN)/hadolint Dockerfile
 
 fmt: dev
 	$(BIN)/ruff check --fix .
@@ -59,4 +62,4 @@ lock: | $(BIN)/python  ## re-pin every dependency after a change to pyproject.to
 	$(LOCK) --extra postgres --extra dev -o requirements-dev.lock pyproject.toml
 
 audit: dev  ## known vulnerabilities in the pinned dependencies
-	$(BIN)/pip-audit --strict --disable-pip --no-deps -r requirements.lock
+	$(BIN)/python .ci/audit.py
