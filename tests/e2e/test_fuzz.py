@@ -36,7 +36,7 @@ def test_schemathesis_finds_no_server_error_and_no_broken_response(tmp_path: Pat
                     "--header", "Authorization: Bearer fuzz-key",
                     "--max-examples", examples, "--seed", seed, "--workers", "2",
                 ],
-                capture_output=True, text=True, timeout=1200,
+                capture_output=True, text=True, timeout=1200, cwd=tmp_path,
             )  # fmt: skip
         finally:
             server.stop()
