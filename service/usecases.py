@@ -188,6 +188,24 @@ def post_claim(ctx: Context, data: ClaimInput) -> PostedClaim:
         return _post(ctx, session, data)
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A claim read and normalised, before anything is looked up or stored."""
+
+    data: ClaimInput
+    value: Value
+    subject: Subject
+    as_of: date | None
+    fingerprint: str
+
+
+def _prepare(ctx: Context, data: ClaimInput) -> Prepared:
+    value = read_value(data)
+    subject = matching.normalise_subject(data.subject, ctx.lexicon)
+    as_of = data.as_of or (data.published_at.date() if data.published_at else None) or data.event_date
+    return Prepared(data, value, subject, as_of, fingerprint(data, value, as_of))
+
+
 def _post(
     ctx: Context,
     session: Session,
@@ -196,18 +214,15 @@ def _post(
     with_matches: bool = True,
     placement: Placement | None = None,
 ) -> PostedClaim:
-    value = read_value(data)
-    subject = matching.normalise_subject(data.subject, ctx.lexicon)
-    as_of = data.as_of or (data.published_at.date() if data.published_at else None) or data.event_date
-    print_ = fingerprint(data, value, as_of)
-    existing = repo.claim_by_fingerprint(session, print_)
+    ready = _prepare(ctx, data)
+    existing = repo.claim_by_fingerprint(session, ready.fingerprint)
     if existing is not None:
         if existing.retracted_at is not None:
             raise RetractedClaim(existing.id, existing.retracted_at)
         if not with_matches:
             return PostedClaim(existing, existing.group, [], created=False)
         return _posted(ctx, session, existing, None, None, created=False)
-    claim, related, conflicting = _store(ctx, session, data, value, subject, as_of, print_, placement)
+    claim, related, conflicting = _store(ctx, session, ready, placement)
     if not with_matches:
         return PostedClaim(claim, claim.group, [], created=True)
     return _posted(ctx, session, claim, related, conflicting, created=True)
@@ -264,15 +279,9 @@ def import_claims(
 
 
 def _store(
-    ctx: Context,
-    session: Session,
-    data: ClaimInput,
-    value: Value,
-    subject: Subject,
-    as_of: date | None,
-    print_: str,
-    placement: Placement | None = None,
+    ctx: Context, session: Session, ready: Prepared, placement: Placement | None = None
 ) -> tuple[Claim, list[matching.Scored], list[Claim]]:
+    data, value, subject, as_of = ready.data, ready.value, ready.subject, ready.as_of
     topic_slug = None
     if data.topic and (topic_slug := slugify(data.topic)):
         repo.ensure_topic(session, topic_slug, data.topic)
@@ -293,10 +302,9 @@ def _store(
             event_date=data.event_date,
         )
         session.add(group)
-        session.flush()
         similarity = None
     claim = Claim(
-        fingerprint=print_,
+        fingerprint=ready.fingerprint,
         subject=data.subject,
         subject_form=subject.form,
         value_text=data.value if isinstance(data.value, str) else None,
@@ -319,7 +327,7 @@ def _store(
         attributed_to=data.attributed_to,
         origin=data.origin,
         language=data.language or detect_language(" ".join(filter(None, [data.subject, data.quote]))),
-        group_id=group.id,
+        group=group,
         similarity=similarity,
     )
     if placement is not None:
@@ -522,6 +530,7 @@ def post_document(ctx: Context, data: DocumentInput) -> PostedDocument:
     if not extraction.has_body:
         message = "no article body found: no line of prose, only headlines, links or page furniture"
         raise InvalidClaim(f"text: {message}", {"text": [message]})
+    readings = _read_found(ctx, data, extraction.claims, extraction.language)
     print_ = hashlib.sha256(
         json.dumps([source_key(data.source_name), " ".join(text.split())]).encode()
     ).hexdigest()
@@ -539,35 +548,60 @@ def post_document(ctx: Context, data: DocumentInput) -> PostedDocument:
         )  # fmt: skip
         session.add(document)
         session.flush()
-        for found in extraction.claims:
-            _store_found(ctx, session, document, data, found, extraction.language)
+        _store_readings(ctx, session, document, readings)
         return _posted_document(session, document, created=True)
 
 
-def _store_found(
-    ctx: Context,
-    session: Session,
-    document: Document,
-    data: DocumentInput,
-    found: ExtractedClaim,
-    language: str,
+def _read_found(
+    ctx: Context, data: DocumentInput, found: list[ExtractedClaim], language: str
+) -> list[tuple[Prepared, ExtractedClaim]]:
+    """The article's claims as if posted one by one, read before the write lock; unreadable ones skipped."""
+    readings = []
+    for claim in found:
+        if claim.unit is not None and len(claim.unit) > MAX_UNIT:
+            continue  # a run of letters after a number, not a word for what is counted
+        claim_input = ClaimInput(
+            subject=claim.subject[:300], value=claim.value, unit=claim.unit, source_name=data.source_name,
+            source_url=data.source_url, published_at=data.published_at, as_of=claim.as_of,
+            event_date=claim.event_date, topic=data.topic, quote=claim.quote[:5000],
+            attributed_to=claim.attributed_to[:300] if claim.attributed_to else None,
+            origin=claim.origin, language=language,
+        )  # fmt: skip
+        try:
+            readings.append((_prepare(ctx, claim_input), claim))
+        except DomainError as exc:
+            log.warning("%s: skipped %r: %s", data.source_name, claim.value, exc.detail)
+    return readings
+
+
+def _store_readings(
+    ctx: Context, session: Session, document: Document, readings: list[tuple[Prepared, ExtractedClaim]]
 ) -> None:
-    if found.unit is not None and len(found.unit) > MAX_UNIT:
-        return  # a run of letters after a number, not a word for what is counted
-    claim_input = ClaimInput(
-        subject=found.subject[:300], value=found.value, unit=found.unit, source_name=data.source_name,
-        source_url=data.source_url, published_at=data.published_at, as_of=found.as_of,
-        event_date=found.event_date, topic=data.topic, quote=found.quote[:5000],
-        attributed_to=found.attributed_to[:300] if found.attributed_to else None,
-        origin=found.origin, language=language,
-    )  # fmt: skip
-    # A claim the source made before, in another article, stays placed in that one.
-    placement = Placement(document.id, found.start, found.end)
+    """Store an article's new claims in one pass.
+
+    A claim the source made before (in another article, or earlier in this one) is not stored
+    again and stays placed where it was first read; a retracted one stays retracted. Should the
+    database refuse one claim, the pass is redone claim by claim and only that one is left out.
+    """
+    known = repo.fingerprints_present(session, [ready.fingerprint for ready, _ in readings])
+    fresh = []
+    for ready, found in readings:
+        if ready.fingerprint not in known:
+            known.add(ready.fingerprint)
+            fresh.append((ready, Placement(document.id, found.start, found.end)))
     try:
         with session.begin_nested():
-            _post(ctx, session, claim_input, with_matches=False, placement=placement)
-    except (DomainError, DataError) as exc:
-        log.warning("document %s: skipped %r: %s", document.id, found.value, exc)
+            for ready, placement in fresh:
+                _store(ctx, session, ready, placement)
+    except DataError:
+        for ready, placement in fresh:
+            try:
+                with session.begin_nested():
+                    _store(ctx, session, ready, placement)
+            except DataError as exc:
+                log.warning(
+                    "document %s: the database refused %r: %s", document.id, ready.data.value, exc.orig
+                )
 
 
 def _posted_document(session: Session, document: Document, *, created: bool) -> PostedDocument:

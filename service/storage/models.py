@@ -164,6 +164,10 @@ class SubjectForm(Base):
     pins: Mapped[str] = mapped_column(String(300), default="")
     generic: Mapped[bool] = mapped_column(Boolean, default=False)
 
+    # So that a new group, its first form and the form's keys are stored in one flush.
+    group: Mapped[Group] = relationship()
+    keys: Mapped[list[FormKey]] = relationship()
+
 
 class FormKey(Base):
     """Blocking keys: the candidate index the matcher reads instead of scanning every claim."""

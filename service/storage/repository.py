@@ -32,6 +32,15 @@ def claim_by_fingerprint(session: Session, fingerprint: str) -> Claim | None:
     return session.scalars(select(Claim).where(Claim.fingerprint == fingerprint)).one_or_none()
 
 
+def fingerprints_present(session: Session, fingerprints: list[str]) -> set[str]:
+    """Which of these claim fingerprints are stored already (retracted claims included)."""
+    present: set[str] = set()
+    for start in range(0, len(fingerprints), 500):  # bounded IN lists
+        chunk = fingerprints[start : start + 500]
+        present.update(session.scalars(select(Claim.fingerprint).where(Claim.fingerprint.in_(chunk))))
+    return present
+
+
 def document_by_fingerprint(session: Session, fingerprint: str) -> Document | None:
     return session.scalars(select(Document).where(Document.fingerprint == fingerprint)).one_or_none()
 
@@ -70,20 +79,17 @@ def add_form(session: Session, group: Group, subject: Subject, *, new_group: boo
         )
         if exists is not None:
             return
+    measure = measure_of(group.dimension, group.unit)
     form = SubjectForm(
-        group_id=group.id,
+        group=group,
         form=subject.form,
-        measure=measure_of(group.dimension, group.unit),
+        measure=measure,
         event_date=group.event_date,
         pins=subject.pins,
         generic=subject.generic,
+        keys=[FormKey(key=key) for key in sorted(set(blocking_keys(subject, measure)))],
     )
     session.add(form)
-    session.flush()
-    session.add_all(
-        FormKey(key=key, form_id=form.id)
-        for key in set(blocking_keys(subject, measure_of(group.dimension, group.unit)))
-    )
 
 
 def ensure_topic(session: Session, slug: str, label: str) -> None:
