@@ -113,3 +113,25 @@ def test_unknown_document_is_404(client) -> None:
 def test_odd_articles_are_stored_not_500s(client, text: str) -> None:
     response = _post(client, text, source={"name": "Odd"})
     assert response.status_code == 201, response.get_data(as_text=True)
+
+
+def test_a_claim_the_database_refuses_is_left_out_and_the_others_stored(client, monkeypatch) -> None:
+    # The database refusing one row cannot be provoked on SQLite, so it is injected at the one
+    # place a row is written: the pass is redone claim by claim and only that claim is dropped.
+    from sqlalchemy.exc import DataError
+
+    from service import usecases
+
+    store = usecases._store
+
+    def refusing(ctx, session, ready, placement=None):
+        if ready.data.value.startswith("60.000"):
+            raise DataError("INSERT", {}, Exception("value out of range"))
+        return store(ctx, session, ready, placement)
+
+    monkeypatch.setattr(usecases, "_store", refusing)
+    response = _post(client)
+    assert response.status_code == 201
+    values = [c["value"]["text"] for c in response.get_json()["claims"]]
+    assert values == ["50 menit", "sekitar 10.000 tentara"]
+    assert client.get("/claims").get_json()["total"] == 2
