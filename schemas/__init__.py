@@ -203,6 +203,15 @@ class ClaimIn(_Strict):
         )
 
 
+class RulingIn(_Strict):
+    rank = fields.String(required=True, validate=validate.OneOf(["preferred", "normal", "deprecated"]))
+    reason = Text(
+        required=True,
+        validate=validate.Length(min=1, max=300),
+        metadata={"example": "confirmed by official data"},
+    )
+
+
 class DocumentIn(_Strict):
     text = fields.String(
         required=True,
@@ -283,6 +292,17 @@ class ClaimOut(Schema):
         },
     )
     status = fields.Function(lambda c: "retracted" if c.retracted_at else "active")
+    rank = fields.String(
+        metadata={"description": "an editor's ruling: preferred (sets the consensus), normal, deprecated"}
+    )
+    ruling = fields.Function(
+        lambda c: (
+            {"rank": c.rank, "reason": c.rank_reason, "by": c.ranked_by, "at": c.ranked_at.isoformat()}
+            if c.ranked_at
+            else None
+        ),
+        metadata={"description": "the latest editor's ruling on this claim: rank, reason, who and when"},
+    )
     created_at = fields.DateTime()
     retracted_at = fields.DateTime(allow_none=True)
 
@@ -309,6 +329,7 @@ class ConsensusOut(Schema):
         metadata={"description": "share of the group's origins backing it, with one dissenter assumed"}
     )
     explanation = fields.String()
+    ruled = fields.Boolean(metadata={"description": "set by an editor's ruling rather than counted"})
 
 
 class GroupSummaryOut(Schema):

@@ -415,7 +415,13 @@ def _store_verdict(
     group.sources = len({t.source_key for t in tallies})
     group.conflicts = conflicts
     group.conflict = bool(conflicts)
-    group.consensus = _consensus_json(verdicts.consensus([_backing(t) for t in tallies]))
+    if group.preferred:  # an editor's ruling binds the consensus
+        rows = repo.preferred_claim_rows(session, group.id)
+        preferred = verdicts.backings([claim_view(r) for r in rows])
+        consensus = verdicts.ruled_consensus(preferred, [r.rank_reason or "" for r in rows])
+    else:
+        consensus = verdicts.consensus([_backing(t) for t in tallies])
+    group.consensus = _consensus_json(consensus)
     group.updated_at = utcnow()
 
 
@@ -440,6 +446,7 @@ def _consensus_json(consensus: verdicts.Consensus | None) -> dict[str, Any] | No
         "independent_origins": consensus.independent_origins,
         "confidence": consensus.confidence,
         "explanation": consensus.explanation,
+        "ruled": consensus.ruled,
     }
 
 
@@ -496,7 +503,44 @@ def retract_claim(ctx: Context, claim_id: str) -> GroupView:
             raise AlreadyRetracted(f"claim {claim_id} was retracted at {claim.retracted_at.isoformat()}")
         claim.retracted_at = utcnow()
         group = session.get_one(Group, claim.group_id)
-        _count_out(ctx, session, group, claim)
+        if claim.rank == "preferred":
+            group.preferred -= 1
+        if claim.rank == "deprecated":  # out of the verdicts already
+            _store_verdict(session, group, list(group.conflicts or []))
+        else:
+            _count_out(ctx, session, group, claim)
+        return GroupView(group, repo.active_claims(session, group.id))
+
+
+RANKS = ("preferred", "normal", "deprecated")
+
+
+def rule_claim(ctx: Context, claim_id: str, rank: str, reason: str, by: str) -> GroupView:
+    """An editor's ruling on a claim, with a reason; the group is re-evaluated under it.
+
+    `deprecated` takes the claim out of the verdicts (it stays listed in its group); `preferred`
+    makes the claim set the group's consensus; `normal` gives it back to the machine. Every
+    ruling is kept with who and when.
+    """
+    if rank not in RANKS:  # the schema checks this too; the use case does not rely on it
+        raise InvalidClaim(
+            f"rank: must be one of {', '.join(RANKS)}", {"rank": [f"one of {', '.join(RANKS)}"]}
+        )
+    with ctx.db.writing() as session:
+        claim = _claim(session, claim_id)
+        if claim.retracted_at is not None:
+            raise AlreadyRetracted(f"claim {claim_id} is retracted; a retracted claim is not ruled on")
+        group = session.get_one(Group, claim.group_id)
+        before = claim.rank
+        repo.add_ruling(session, claim, rank, reason, by)
+        group.preferred += (rank == "preferred") - (before == "preferred")
+        if before != "deprecated" and rank == "deprecated":
+            _count_out(ctx, session, group, claim)
+        elif before == "deprecated" and rank != "deprecated":
+            session.flush()
+            _count_in(ctx, session, group, claim)
+        else:
+            _store_verdict(session, group, list(group.conflicts or []))
         return GroupView(group, repo.active_claims(session, group.id))
 
 

@@ -83,6 +83,7 @@ class Consensus:
     independent_origins: int
     confidence: float
     explanation: str
+    ruled: bool = False  # set by an editor's ruling rather than counted
 
 
 @dataclass(frozen=True)
@@ -184,6 +185,41 @@ def consensus(backed: Sequence[Backing]) -> Consensus | None:
         independent_origins=len(support_origins),
         confidence=confidence,
         explanation=explanation,
+    )
+
+
+def ruled_consensus(preferred: Sequence[Backing], reasons: Sequence[str]) -> Consensus:
+    """Editors ruled these claims preferred: they set the consensus, whatever the others say.
+
+    Several preferred values give the span that holds them all; the explanation names the
+    sources and the editors' reasons.
+    """
+    first = preferred[0].value
+    if first.hedge == LABEL:
+        low = high = None
+        label = first.display_label or first.label
+        shown = label or ""
+    else:
+        lows = [b.value.low for b in preferred]
+        highs = [b.value.high for b in preferred]
+        low = None if None in lows else min(x for x in lows if x is not None)
+        high = None if None in highs else max(x for x in highs if x is not None)
+        label = None
+        hedge = first.hedge if len(preferred) == 1 else _hedge_of(low, high, preferred)
+        shown = format_value(Value(None, low, high, first.unit, first.dimension, hedge))
+    sources = tuple(sorted({b.source for b in preferred}, key=str.casefold))
+    why = "; ".join(dict.fromkeys(reasons))
+    return Consensus(
+        low=low,
+        high=high,
+        unit=first.unit,
+        label=label,
+        support=sum(b.claims for b in preferred),
+        sources=sources,
+        independent_origins=len({b.origin_key for b in preferred}),
+        confidence=1.0,
+        explanation=f"{shown}: set by an editor's ruling on the claim of {', '.join(sources)} ({why})",
+        ruled=True,
     )
 
 

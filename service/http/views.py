@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
+from flask import current_app, g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -62,6 +62,16 @@ class ClaimItem(MethodView):
     def delete(self, claim_id: str) -> Any:
         """Retract a claim: it leaves its group but is kept for audit."""
         return usecases.retract_claim(ctx(), claim_id)
+
+    @claims.arguments(s.RulingIn)
+    @claims.doc(security=SECURITY)
+    @claims.response(200, s.GroupOut, description="the claim's group, re-evaluated under the ruling")
+    @claims.alt_response(404, schema=s.ProblemOut)
+    @claims.alt_response(409, schema=s.ProblemOut, description="the claim is retracted")
+    def patch(self, ruling: dict[str, str], claim_id: str) -> Any:
+        """An editor's ruling: rank a claim preferred, normal or deprecated, with a reason."""
+        by = g.get("api_key_name") or "open access"
+        return usecases.rule_claim(ctx(), claim_id, ruling["rank"], ruling["reason"], by)
 
 
 @documents.route("/documents")

@@ -81,6 +81,8 @@ class Group(Base):
     size: Mapped[int] = mapped_column(Integer, default=0)
     sources: Mapped[int] = mapped_column(Integer, default=0)
     conflict: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Active claims an editor ruled preferred: when any, they set the consensus.
+    preferred: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # The last verdict, kept so that listings need not recompute every group.
     consensus: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     conflicts: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
@@ -146,8 +148,29 @@ class Claim(ValueColumns, Base):
     value_end: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     retracted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # An editor's ruling: "preferred" sets the group's consensus, "deprecated" leaves it out of
+    # the verdicts (still listed in its group), "normal" is the machine's own reading.
+    rank: Mapped[str] = mapped_column(String(16), default="normal", server_default="normal")
+    # The latest ruling, kept on the claim for reading; every ruling is in `rulings` for audit.
+    rank_reason: Mapped[str | None] = mapped_column(String(300))
+    ranked_by: Mapped[str | None] = mapped_column(String(200))
+    ranked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     group: Mapped[Group] = relationship(back_populates="claims")
+
+
+class Ruling(Base):
+    """One editor's ruling on a claim, kept for audit: which rank, why, who and when."""
+
+    __tablename__ = "rulings"
+    __table_args__ = (Index("ix_rulings_claim", "claim_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", name="fk_rulings_claim"))
+    rank: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(String(300))
+    ruled_by: Mapped[str] = mapped_column(String(200))
+    ruled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class SubjectForm(Base):

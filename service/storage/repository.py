@@ -14,7 +14,17 @@ from sqlalchemy.orm import Session
 
 from service.domain import tolerance
 from service.domain.matching import Candidate, Subject, blocking_keys, measure_of
-from service.storage.models import Claim, Document, FormKey, Group, GroupTally, SubjectForm, Topic
+from service.storage.models import (
+    Claim,
+    Document,
+    FormKey,
+    Group,
+    GroupTally,
+    Ruling,
+    SubjectForm,
+    Topic,
+    utcnow,
+)
 
 # How many candidate forms the index hands to the scorer, most shared keys first.
 CANDIDATE_LIMIT = 400
@@ -117,13 +127,43 @@ _CLAIM_ROW = (
 _PREFILTER_SLACK = tolerance.EXACT_RELATIVE * 0.999
 
 
-def _active_in(group_id: int) -> ColumnElement[bool]:
+def _listed_in(group_id: int) -> ColumnElement[bool]:
+    """The claims a group shows: all but the retracted."""
     return and_(Claim.group_id == group_id, Claim.retracted_at.is_(None))
 
 
+def _counted_in(group_id: int) -> ColumnElement[bool]:
+    """The claims a group's verdicts count: listed, and not ruled deprecated by an editor."""
+    return and_(_listed_in(group_id), Claim.rank != "deprecated")
+
+
 def active_claim_rows(session: Session, group_id: int) -> list[Any]:
-    """The columns verdicts need of every active claim of a group, without building ORM objects."""
-    return list(session.execute(select(*_CLAIM_ROW).where(_active_in(group_id)).order_by(Claim.id)))
+    """The columns verdicts need of every counted claim of a group, without building ORM objects."""
+    return list(session.execute(select(*_CLAIM_ROW).where(_counted_in(group_id)).order_by(Claim.id)))
+
+
+def preferred_claim_rows(session: Session, group_id: int) -> list[Any]:
+    """The group's claims an editor ruled preferred, with the reason of the latest ruling."""
+    return list(
+        session.execute(
+            select(*_CLAIM_ROW, Claim.rank_reason)
+            .where(_listed_in(group_id), Claim.rank == "preferred")
+            .order_by(Claim.id)
+        )
+    )
+
+
+def add_ruling(session: Session, claim: Claim, rank: str, reason: str, by: str) -> Ruling:
+    """Rank the claim and keep the ruling: on the claim for reading, in `rulings` for audit."""
+    now = utcnow()
+    ruling = Ruling(claim_id=claim.id, rank=rank, reason=reason, ruled_by=by, ruled_at=now)
+    session.add(ruling)
+    claim.rank, claim.rank_reason, claim.ranked_by, claim.ranked_at = rank, reason, by, now
+    return ruling
+
+
+def rulings_of(session: Session, claim_id: int) -> list[Ruling]:
+    return list(session.scalars(select(Ruling).where(Ruling.claim_id == claim_id).order_by(Ruling.id)))
 
 
 def _same_time(as_of: date | None, window_days: int) -> ColumnElement[bool]:
@@ -165,7 +205,7 @@ def possibly_conflicting_rows(
         disjoint = or_(*sides)
     query = (
         select(Claim)
-        .where(_active_in(group_id), Claim.id > after, Claim.id != exclude, _same_time(as_of, window_days))
+        .where(_counted_in(group_id), Claim.id > after, Claim.id != exclude, _same_time(as_of, window_days))
         .where(disjoint)
         .order_by(Claim.id)
         .limit(limit)
@@ -174,7 +214,7 @@ def possibly_conflicting_rows(
 
 
 def latest_claims(session: Session, group_id: int, *, exclude: int, limit: int) -> list[Claim]:
-    query = select(Claim).where(_active_in(group_id), Claim.id != exclude).order_by(Claim.id.desc())
+    query = select(Claim).where(_listed_in(group_id), Claim.id != exclude).order_by(Claim.id.desc())
     return list(session.scalars(query.limit(limit)))
 
 

@@ -22,5 +22,5 @@ def claim_body(**overrides: Any) -> dict[str, Any]:
     return {k: v for k, v in body.items() if v is not None}
 
 
-def post(client: Any, **overrides: Any) -> Any:
-    return client.post("/claims", json=claim_body(**overrides))
+def post(client: Any, headers: dict[str, str] | None = None, **overrides: Any) -> Any:
+    return client.post("/claims", json=claim_body(**overrides), headers=headers or {})

@@ -18,6 +18,7 @@ from service.domain.verdicts import (
     consensus,
     evaluate,
     relation,
+    ruled_consensus,
 )
 
 D = date(2021, 12, 30)
@@ -161,3 +162,28 @@ def test_repeated_claims_add_support_but_not_origins() -> None:
     result = consensus(backings([*same, claim(5, troops(94_000, 94_000), "Kompas.com"), *rival]))
     assert result is not None
     assert (result.support, result.independent_origins) == (4, 2)
+
+
+def test_one_preferred_claim_sets_the_consensus_with_its_own_hedge() -> None:
+    ruled = ruled_consensus(
+        backings([claim(1, troops(100_000, None, MORE_THAN), "Tempo")]), ["official data"]
+    )
+    assert (ruled.low, ruled.high) == (100_000, None)
+    assert ruled.ruled and ruled.confidence == 1.0 and ruled.sources == ("Tempo",)
+    assert "official data" in ruled.explanation and "Tempo" in ruled.explanation
+
+
+def test_several_preferred_claims_give_the_span_that_holds_them() -> None:
+    preferred = backings(
+        [claim(1, troops(60_000, 90_000, RANGE), "alinea.id"), claim(2, troops(94_000, 94_000), "X")]
+    )
+    ruled = ruled_consensus(preferred, ["confirmed", "confirmed"])
+    assert (ruled.low, ruled.high) == (60_000, 94_000)
+    assert ruled.support == 2 and ruled.explanation.count("confirmed") == 1
+
+
+def test_a_counted_consensus_is_not_ruled() -> None:
+    counted = consensus(
+        backings([claim(1, troops(94_000, 94_000), "A"), claim(2, troops(94_000, 94_000), "B")])
+    )
+    assert counted is not None and counted.ruled is False
