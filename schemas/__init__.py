@@ -390,6 +390,29 @@ class TopicOut(Schema):
     conflicting_groups = fields.Integer()
 
 
+class AsOfArgs(_Strict):
+    as_of = fields.Date(
+        load_default=None,
+        metadata={"description": "the picture as it stood that day: claims dated on or before it"},
+    )
+
+
+class MomentOut(Schema):
+    start = fields.Date(data_key="from")
+    end = fields.Date(data_key="to")
+    claims = fields.List(fields.Nested(ClaimOut))
+    conflicts = fields.List(fields.Nested(ConflictOut))
+    consensus = fields.Nested(ConsensusOut, allow_none=True)
+
+
+class TimelineOut(Schema):
+    group = fields.Nested(GroupSummaryOut)
+    moments = fields.List(
+        fields.Nested(MomentOut),
+        metadata={"description": "the group's claims in stretches of the conflict window, oldest first"},
+    )
+
+
 class TopicConflictsOut(Schema):
     topic = fields.Nested(TopicOut)
     groups = fields.List(fields.Nested(GroupOut))

@@ -6,7 +6,7 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
@@ -695,13 +695,95 @@ def list_claims(ctx: Context, *, source: str | None = None, **filters: Any) -> r
         return repo.claims_page(session, source=source_key(source) if source else None, **filters)
 
 
-def get_group(ctx: Context, group_id: str) -> GroupView:
-    key = _int_id(group_id)
+def get_group(ctx: Context, group_id: str, as_of: date | None = None) -> GroupView:
+    """A group with its claims; with `as_of`, as it stood that day."""
     with ctx.db.reading() as session:
-        group = session.get(Group, key) if key is not None else None
-        if group is None:
-            raise UnknownGroup(group_id)
-        return GroupView(group, repo.active_claims(session, group.id))
+        group = _group(session, group_id)
+        claims = repo.active_claims(session, group.id)
+    return GroupView(group, claims) if as_of is None else _as_it_stood(ctx, group, claims, as_of)
+
+
+def _group(session: Session, group_id: str) -> Group:
+    key = _int_id(group_id)
+    group = session.get(Group, key) if key is not None else None
+    if group is None:
+        raise UnknownGroup(group_id)
+    return group
+
+
+@dataclass(frozen=True)
+class GroupSnapshot:
+    """A group as it stood on a past day: what GroupOut shows, computed rather than stored."""
+
+    id: int
+    label: str
+    topic_slug: str | None
+    unit: str
+    dimension: str
+    event_date: date | None
+    size: int
+    sources: int
+    conflict: bool
+    conflicts: list[dict[str, Any]]
+    consensus: dict[str, Any] | None
+
+
+def _as_it_stood(ctx: Context, group: Group, claims: list[Claim], day: date) -> GroupView:
+    """The claims dated on or before `day`, judged as the group's latest moment then."""
+    said = [c for c in claims if c.as_of is not None and c.as_of <= day]
+    moment = verdicts.picture_at(_counted_views(said), day, ctx.conflict_window_days)
+    conflicts = _conflicts_json(moment.conflicts) if moment else []
+    snapshot = GroupSnapshot(
+        id=group.id, label=group.label, topic_slug=group.topic_slug, unit=group.unit,
+        dimension=group.dimension, event_date=group.event_date, size=len(said),
+        sources=len({c.source_key for c in said}), conflict=bool(conflicts), conflicts=conflicts,
+        consensus=_moment_consensus(moment, said) if moment else None,
+    )  # fmt: skip
+    return GroupView(snapshot, said)  # type: ignore[arg-type]
+
+
+def _counted_views(claims: Sequence[Claim]) -> list[verdicts.ClaimView]:
+    return [claim_view(c) for c in claims if c.rank != "deprecated"]
+
+
+def _moment_consensus(moment: verdicts.Moment, claims: Sequence[Claim]) -> dict[str, Any] | None:
+    """A moment's consensus: its preferred claims' when an editor ruled any, else the count."""
+    ids = {v.id for v in moment.claims}
+    preferred = [c for c in claims if c.id in ids and c.rank == "preferred"]
+    if preferred:
+        backed = verdicts.backings([claim_view(c) for c in preferred])
+        return _consensus_json(verdicts.ruled_consensus(backed, [c.rank_reason or "" for c in preferred]))
+    return _consensus_json(moment.consensus)
+
+
+@dataclass(frozen=True)
+class MomentView:
+    start: date
+    end: date
+    claims: list[Claim]
+    conflicts: list[dict[str, Any]]
+    consensus: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class GroupTimeline:
+    group: Group
+    moments: list[MomentView]
+
+
+def group_timeline(ctx: Context, group_id: str) -> GroupTimeline:
+    """A group's figures through time, moment by moment, each with its conflicts and consensus."""
+    with ctx.db.reading() as session:
+        group = _group(session, group_id)
+        claims = repo.active_claims(session, group.id)
+    by_id = {c.id: c for c in claims}
+    moments = []
+    for m in verdicts.timeline(_counted_views(claims), ctx.conflict_window_days):
+        shown = [by_id[v.id] for v in m.claims]
+        moments.append(
+            MomentView(m.start, m.end, shown, _conflicts_json(m.conflicts), _moment_consensus(m, claims))
+        )
+    return GroupTimeline(group, moments)
 
 
 def list_groups(
@@ -742,16 +824,27 @@ class TopicConflicts:
     groups: list[GroupView]
 
 
-def topic_conflicts(ctx: Context, slug: str) -> TopicConflicts:
+def topic_conflicts(ctx: Context, slug: str, as_of: date | None = None) -> TopicConflicts:
+    """The conflicting groups of a topic; with `as_of`, those in conflict as things stood that day."""
     with ctx.db.reading() as session:
         found = repo.topic_with_counts(session, slug)
         if found is None:
             raise UnknownTopic(slug)
         topic, n, conflicting = found
-        groups = repo.conflicting_groups(session, slug)
+        if as_of is None:
+            groups = repo.conflicting_groups(session, slug)
+            claims = repo.active_claims_of_groups(session, [g.id for g in groups])
+            summary = TopicSummary(topic.slug, topic.label, n, conflicting)
+            return TopicConflicts(summary, [GroupView(g, claims[g.id]) for g in groups])
+        groups = repo.groups_of_topic(session, slug)
         claims = repo.active_claims_of_groups(session, [g.id for g in groups])
-        summary = TopicSummary(topic.slug, topic.label, n, conflicting)
-        return TopicConflicts(summary, [GroupView(g, claims[g.id]) for g in groups])
+    then = [_as_it_stood(ctx, g, claims[g.id], as_of) for g in groups]
+    then = [view for view in then if view.claims]
+    disputed = sorted(
+        (view for view in then if view.group.conflict),
+        key=lambda v: (-v.group.sources, -v.group.size, v.group.id),
+    )
+    return TopicConflicts(TopicSummary(topic.slug, topic.label, len(then), len(disputed)), disputed)
 
 
 def check_health(ctx: Context) -> None:

@@ -303,3 +303,62 @@ def evaluate(
     claims: Sequence[ClaimView], window_days: int = tolerance.CONFLICT_WINDOW_DAYS, limit: int | None = None
 ) -> Verdict:
     return Verdict(find_conflicts(claims, window_days, limit), consensus(backings(claims)))
+
+
+# --- time --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Moment:
+    """The claims of a group about one stretch of time, and what they said together."""
+
+    start: date
+    end: date
+    claims: tuple[ClaimView, ...]
+    conflicts: tuple[Conflict, ...]
+    consensus: Consensus | None
+
+
+def timeline(claims: Sequence[ClaimView], window_days: int = tolerance.CONFLICT_WINDOW_DAYS) -> list[Moment]:
+    """A group's figures through time: dated claims in stretches, each at most `window_days` long.
+
+    A stretch opens at the earliest claim not yet placed and takes every claim up to `window_days`
+    later, the same window within which claims can conflict; so claims of one moment are judged
+    together and claims of different moments are change over time. Undated claims have no place.
+    """
+    dated = sorted((c for c in claims if c.as_of is not None), key=lambda c: (c.as_of, c.id))
+    moments: list[Moment] = []
+    current: list[ClaimView] = []
+
+    def close() -> None:
+        if current:
+            moments.append(_moment(current, window_days))
+
+    for claim in dated:
+        assert claim.as_of is not None
+        if current and current[0].as_of is not None and (claim.as_of - current[0].as_of).days > window_days:
+            close()
+            current = []
+        current.append(claim)
+    close()
+    return moments
+
+
+def picture_at(
+    claims: Sequence[ClaimView], day: date, window_days: int = tolerance.CONFLICT_WINDOW_DAYS
+) -> Moment | None:
+    """The group as it stood on `day`: the latest moment of the claims dated on or before it."""
+    moments = timeline([c for c in claims if c.as_of is not None and c.as_of <= day], window_days)
+    return moments[-1] if moments else None
+
+
+def _moment(claims: Sequence[ClaimView], window_days: int) -> Moment:
+    ordered = tuple(sorted(claims, key=lambda c: c.id))
+    days = [c.as_of for c in claims if c.as_of is not None]
+    return Moment(
+        start=min(days),
+        end=max(days),
+        claims=ordered,
+        conflicts=find_conflicts(ordered, window_days),
+        consensus=consensus(backings(ordered)),
+    )

@@ -108,11 +108,21 @@ class GroupCollection(MethodView):
 
 @groups.route("/groups/<group_id>")
 class GroupItem(MethodView):
+    @groups.arguments(s.AsOfArgs, location="query")
     @groups.response(200, s.GroupOut)
     @groups.alt_response(404, schema=s.ProblemOut)
+    def get(self, args: dict[str, Any], group_id: str) -> Any:
+        """Read a group: its claims, conflicts and consensus (as it stood on `as_of`, if given)."""
+        return usecases.get_group(ctx(), group_id, args["as_of"])
+
+
+@groups.route("/groups/<group_id>/timeline")
+class GroupTimeline(MethodView):
+    @groups.response(200, s.TimelineOut)
+    @groups.alt_response(404, schema=s.ProblemOut)
     def get(self, group_id: str) -> Any:
-        """Read a group: its claims, conflicts and consensus."""
-        return usecases.get_group(ctx(), group_id)
+        """A group's figures through time: each moment's claims, conflicts and consensus."""
+        return usecases.group_timeline(ctx(), group_id)
 
 
 @topics.route("/topics")
@@ -125,11 +135,12 @@ class TopicCollection(MethodView):
 
 @topics.route("/topics/<slug>/conflicts")
 class TopicConflicts(MethodView):
+    @topics.arguments(s.AsOfArgs, location="query")
     @topics.response(200, s.TopicConflictsOut)
     @topics.alt_response(404, schema=s.ProblemOut)
-    def get(self, slug: str) -> Any:
-        """The groups of a topic in conflict, most sources first."""
-        return usecases.topic_conflicts(ctx(), slug)
+    def get(self, args: dict[str, Any], slug: str) -> Any:
+        """The groups of a topic in conflict, most sources first (as things stood on `as_of`)."""
+        return usecases.topic_conflicts(ctx(), slug, args["as_of"])
 
 
 @health.route("/healthz")

@@ -375,6 +375,10 @@ def topic_with_counts(session: Session, slug: str) -> tuple[Topic, int, int] | N
     return None
 
 
+def groups_of_topic(session: Session, slug: str) -> list[Group]:
+    return list(session.scalars(groups_query(topic=slug, conflict=None).order_by(Group.id)))
+
+
 def conflicting_groups(session: Session, slug: str) -> list[Group]:
     query = groups_query(topic=slug, conflict=True).order_by(
         Group.sources.desc(), Group.size.desc(), Group.id

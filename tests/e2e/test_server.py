@@ -146,3 +146,34 @@ def test_concurrent_posts_about_a_new_subject_make_one_group(server: str) -> Non
     assert len(groups) == 1
     _, _, group = _call(server, "GET", f"/groups/{groups.pop()}")
     assert group["size"] == 40 and group["sources"] == 40
+
+
+def _troops_group(server: str) -> str:
+    _, _, body = _call(server, "GET", "/topics/russia-ukraine-crisis/conflicts")
+    return next(g["id"] for g in body["groups"] if g["unit"] == "troop")
+
+
+def test_the_troops_consensus_counts_the_reuters_reports_as_one_origin(server: str) -> None:
+    _, _, group = _call(server, "GET", f"/groups/{_troops_group(server)}")
+    reuters = [c for c in group["claims"] if c["origin"] == "Reuters"]
+    assert len(reuters) == 2 and len({c["source"]["name"] for c in reuters}) == 2
+    origins = {c["origin"] or c["source"]["name"] for c in group["claims"]}
+    assert f"of {len(origins)} independent origins" in group["consensus"]["explanation"]
+    assert len(origins) == len(group["claims"]) - 1
+
+
+def test_the_troops_timeline_reads_as_the_story_went(server: str) -> None:
+    status, _, timeline = _call(server, "GET", f"/groups/{_troops_group(server)}/timeline")
+    assert status == 200
+    # (Another test of this module adds The Guardian's "more than 100,000" of December 30.)
+    figures = [
+        sorted({(c["value"]["low"], c["value"]["high"]) for c in m["claims"]}) for m in timeline["moments"]
+    ]
+    assert figures == [[(94000, 94000)], [(60000, 90000), (100000, None)], [(100000, 100000)]]
+    assert [bool(m["conflicts"]) for m in timeline["moments"]] == [False, True, False]
+    assert [m["from"][:7] for m in timeline["moments"]] == ["2021-12", "2021-12", "2022-02"]
+    # In early January the picture was the December disagreement; in mid-December there was none.
+    _, _, january = _call(server, "GET", f"/groups/{_troops_group(server)}?as_of=2022-01-05")
+    assert january["conflict"] is True and len(january["claims"]) >= 3
+    _, _, december = _call(server, "GET", "/topics/russia-ukraine-crisis/conflicts?as_of=2021-12-10")
+    assert december["groups"] == [] and december["topic"]["conflicting_groups"] == 0

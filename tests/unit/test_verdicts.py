@@ -187,3 +187,37 @@ def test_a_counted_consensus_is_not_ruled() -> None:
         backings([claim(1, troops(94_000, 94_000), "A"), claim(2, troops(94_000, 94_000), "B")])
     )
     assert counted is not None and counted.ruled is False
+
+
+def test_the_timeline_cuts_the_claims_into_stretches_of_the_conflict_window() -> None:
+    from service.domain.verdicts import picture_at, timeline
+
+    claims = [
+        claim(1, troops(94_000, 94_000), "Liputan6.com", as_of=date(2021, 12, 7)),
+        claim(2, troops(60_000, 90_000, RANGE), "alinea.id", "Reuters", as_of=date(2021, 12, 30)),
+        claim(3, troops(100_000, None, MORE_THAN), "Pos-Kupang.com", as_of=date(2021, 12, 31)),
+        claim(4, troops(100_000, 100_000), "Kompas.com", "Reuters", as_of=date(2022, 2, 12)),
+        claim(5, troops(1, 1), "undated", as_of=None),
+    ]
+    moments = timeline(claims, window_days=7)
+    assert [(m.start, m.end) for m in moments] == [
+        (date(2021, 12, 7), date(2021, 12, 7)),
+        (date(2021, 12, 30), date(2021, 12, 31)),
+        (date(2022, 2, 12), date(2022, 2, 12)),
+    ]
+    assert [[c.id for c in m.claims] for m in moments] == [[1], [2, 3], [4]]
+    assert [len(m.conflicts) for m in moments] == [0, 1, 0]
+    assert moments[0].consensus is not None and moments[0].consensus.low == 94_000
+    assert moments[1].consensus is None  # two origins, two values: nobody leads
+    assert picture_at(claims, date(2022, 1, 15), 7) == moments[1]
+    assert picture_at(claims, date(2021, 12, 1), 7) is None
+    late = picture_at(claims, date(2021, 12, 30), 7)
+    assert late is not None and [c.id for c in late.claims] == [2]
+
+
+def test_a_stretch_is_measured_from_its_first_claim() -> None:
+    from service.domain.verdicts import timeline
+
+    days = [date(2022, 1, d) for d in (1, 5, 8, 9, 20)]
+    claims = [claim(i, troops(10, 10), f"s{i}", as_of=d) for i, d in enumerate(days)]
+    assert [[c.id for c in m.claims] for m in timeline(claims, window_days=7)] == [[0, 1, 2], [3], [4]]
