@@ -263,9 +263,10 @@ def test_the_reference_set_does_not_fall_back() -> None:
     assert report.precision >= 0.50 and report.recall >= 0.42
 
 
-def test_the_heldout_set_is_scored_and_well_formed() -> None:
+@pytest.mark.parametrize("name", ["heldout", "heldout2"])
+def test_the_heldout_sets_are_scored_and_well_formed(name: str) -> None:
     # Measured only, never tuned to: every quote is in its article and every value in its quote.
-    folder = ROOT / "tests" / "heldout"
+    folder = ROOT / "tests" / name
     articles = {a["file"] for a in json.loads((folder / "articles.json").read_text(encoding="utf-8"))}
     for claim in json.loads((folder / "claims.json").read_text(encoding="utf-8")):
         assert claim["file"] in articles
