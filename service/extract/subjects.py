@@ -27,7 +27,9 @@ _EVENT_VERBS = {
 _EVENT_NOUNS = frozenset(
     """pembicaraan percakapan panggilan telepon sambungan pertemuan rapat sidang perundingan ktt dialog
     gempa banjir longsor kebakaran erupsi kecelakaan pemadaman mogok call talks conversation meeting
-    summit earthquake quake flood landslide fire eruption crash outage strike""".split()
+    summit earthquake quake flood landslide fire eruption crash outage strike letusan tsunami
+    tenggelamnya karamnya tabrakan ledakan floods landslides sinking collision explosion blast wildfire
+    derailment""".split()
 )
 EVENT_WORDS = _EVENT_NOUNS | frozenset(_EVENT_VERBS)
 # Verbs of saying and counting: what stands before them is who said it, not what was measured.
@@ -127,10 +129,16 @@ class Context:
     period: str | None = None  # "kuartal III 2022"
     published: date | None = None
     country: str | None = None  # the country the article names most
+    # The disaster or accident the article is about, with its name, in the article's word order:
+    # ("erupsi", "Gunung", "Semeru"), ("Bali", "Strait", "ferry", "sinking").
+    incident: tuple[str, ...] = ()
 
 
 def article_context(
-    sentences: list[tuple[str, list[Token]]], countries: tuple[str, ...], published: date | None = None
+    sentences: list[tuple[str, list[Token]]],
+    countries: tuple[str, ...],
+    published: date | None = None,
+    headline: list[Token] | None = None,
 ) -> Context:
     names: Counter[str] = Counter()
     events: Counter[tuple[str, ...]] = Counter()
@@ -159,7 +167,10 @@ def article_context(
     period = (quarters or periods).most_common(1)[0][0] if periods else None
     named = Counter(t.text for _, toks in sentences for t in toks if t.text in countries)
     country = named.most_common(1)[0][0] if named else None
-    return Context(participants, countries, event, period, published, country)
+    incident = _incident([toks for _, toks in sentences], headline or [])
+    if incident and not any(w[:1].isupper() for w in incident) and places:
+        incident = (*incident, places.most_common(1)[0][0])  # "gempa" where the article is: "gempa Cianjur"
+    return Context(participants, countries, event, period, published, country, incident)
 
 
 def subject_for(sentence: str, toks: list[Token], quantity: Quantity, context: Context) -> str:
@@ -244,10 +255,148 @@ def _measure_noun(toks: list[Token], quantity: Quantity) -> list[str]:
 def _event_of(toks: list[Token], context: Context) -> list[str]:
     """The event the sentence names (and where), else the one the article is about."""
     for i, tok in enumerate(toks):
+        if tok.low in _INCIDENT_NOUNS and (hit := _incident_at(toks, i)):
+            concept, phrase = hit
+            if concept == _concept(_incident_noun(context)):
+                return list(context.incident)  # the article's incident, named in full
+            if any(w[:1].isupper() for w in phrase):
+                return list(phrase)
         if tok.low in _EVENT_NOUNS:
             place = _place_after(toks, i + 1) or ([context.event[1]] if len(context.event) > 1 else [])
             return [tok.text, *place]
-    return list(context.event)
+    return list(context.incident or context.event)
+
+
+# Disasters and accidents: what a toll, a count of damage or an evacuation is the result of.
+_INCIDENT_NOUNS = frozenset(
+    """gempa banjir longsor erupsi letusan kebakaran kecelakaan tabrakan tenggelamnya karamnya tsunami
+    ledakan earthquake quake flood floods landslide landslides eruption fire wildfire crash collision
+    sinking explosion blast derailment""".split()
+)
+# English names its incident before it: "the Cianjur earthquake".
+_ENGLISH_INCIDENTS = frozenset(
+    """earthquake quake flood floods landslide landslides eruption fire wildfire crash collision sinking
+    explosion blast derailment""".split()
+)
+# One incident written in different words: the most written one names the article's incident.
+_INCIDENT_CONCEPTS = {
+    "letusan": "erupsi", "quake": "earthquake", "floods": "flood", "landslides": "landslide",
+    "karamnya": "tenggelamnya", "blast": "explosion",
+}  # fmt: skip
+# "gempa bumi", "banjir bandang", "kebakaran hutan"; "flash flood".
+_INCIDENT_AFTER = frozenset("bumi bandang lahar hutan lahan beruntun maut".split())
+_INCIDENT_BEFORE = frozenset("flash forest".split())
+# What sank, crashed or burned: "kecelakaan bus", "ferry sinking".
+_VEHICLES = frozenset(
+    "kapal feri bus kereta pesawat perahu truk minibus ferry boat ship train plane bus truck".split()
+)
+# Words before a name that are part of it: "Gunung Semeru", "KMP Yunicee", "Danau Toba".
+_DESIGNATORS = frozenset("gunung mount mt kmp km kri mv danau lake selat strait sungai pulau".split())
+_ADMIN = frozenset(
+    "kabupaten kota provinsi kecamatan desa kelurahan regency district village province city".split()
+)
+_OF_PLACE = frozenset("di in at of off near".split())
+# Nouns that follow an event noun as another event: "gempa susulan" (aftershock).
+_OTHER_EVENT = frozenset({"susulan"})
+
+
+def _concept(noun: str) -> str:
+    return _INCIDENT_CONCEPTS.get(noun, noun)
+
+
+def _incident_noun(context: Context) -> str:
+    return next((w.lower() for w in context.incident if w.lower() in _INCIDENT_NOUNS), "")
+
+
+def _name_run(toks: list[Token], j: int, step: int) -> list[str]:
+    """Up to three capitalised words from j, going forward (step 1) or back (step -1)."""
+    words: list[str] = []
+    while 0 <= j < len(toks) and len(words) < 3:
+        tok = toks[j]
+        if not (tok.text[:1].isupper() and tok.text.isalpha()) or tok.low in _ADMIN:
+            break
+        if tok.text in NOT_NAMES and not (words and tok.low in _COMPASS) and tok.low not in _DESIGNATORS:
+            break
+        words.append(tok.text)
+        j += step
+    return words if step > 0 else words[::-1]
+
+
+def _incident_at(toks: list[Token], i: int) -> tuple[str, tuple[str, ...]] | None:
+    """The incident an incident noun at i names: its concept and its phrase with its name, in the
+    order the language writes it ("banjir bandang di Luwu Utara" -> "banjir bandang Luwu Utara",
+    "the Bali Strait ferry sinking")."""
+    noun = toks[i]
+    if i + 1 < len(toks) and toks[i + 1].low in _OTHER_EVENT:
+        return None
+    after: list[str] = []
+    j = i + 1
+    if j < len(toks) and toks[j].low in _INCIDENT_AFTER:
+        after.append(toks[j].text)
+        j += 1
+    if j < len(toks) and toks[j].low in _VEHICLES:
+        after.append(toks[j].text)
+        j += 1
+    if j < len(toks) and toks[j].low in _OF_PLACE:
+        j += 1
+    while j < len(toks) and toks[j].low in _ADMIN:
+        j += 1
+    name = _name_run(toks, j, 1)
+    if name or noun.low not in _ENGLISH_INCIDENTS:
+        return _concept(noun.low), (noun.text.lower(), *after, *name)
+    before: list[str] = []
+    k = i - 1
+    if k >= 0 and toks[k].low in _INCIDENT_BEFORE:
+        before.insert(0, toks[k].text)
+        k -= 1
+    if k >= 0 and toks[k].low in _VEHICLES:
+        before.insert(0, toks[k].text)
+        k -= 1
+    name = _name_run(toks, k, -1)
+    return _concept(noun.low), (*name, *before, noun.text.lower(), *after)
+
+
+def _incident(sentences: list[list[Token]], headline: list[Token]) -> tuple[str, ...]:
+    """The incident the article is about: the incident noun written most (a headline counts
+    twice), with the name written with it most often, in full ("Semeru" -> "Gunung Semeru")."""
+    found: Counter[tuple[str, tuple[str, ...]]] = Counter()
+    # A headline capitalises every word: a name in it is one the body writes as a name too.
+    names = {t.text for toks in sentences for t in toks[1:] if t.text[:1].isupper()}
+    for weight, toks in [(2, headline), *((1, t) for t in sentences)]:
+        for i, tok in enumerate(toks):
+            if tok.low in _INCIDENT_NOUNS and (hit := _incident_at(toks, i)):
+                concept, phrase = hit
+                if toks is headline:
+                    phrase = tuple(w for w in phrase if not w[:1].isupper() or w in names)
+                found[(concept, phrase)] += weight
+    if not found:
+        return ()
+    concepts: Counter[str] = Counter()
+    for (concept, _), n in found.items():
+        concepts[concept] += n
+    concept = concepts.most_common(1)[0][0]
+    phrases = Counter({p: n for (c, p), n in found.items() if c == concept})
+    named = Counter({p: n for p, n in phrases.items() if any(w[:1].isupper() for w in p)})
+    phrase = (named or phrases).most_common(1)[0][0]
+    return _in_full(phrase, sentences)
+
+
+def _in_full(phrase: tuple[str, ...], sentences: list[list[Token]]) -> tuple[str, ...]:
+    """A one-word name as the article writes it with its designator: "erupsi Semeru" is "erupsi
+    Gunung Semeru" when the article says "Gunung Semeru"."""
+    names = [i for i, w in enumerate(phrase) if w[:1].isupper()]
+    if len(names) != 1 or phrase[names[0]].lower() in _DESIGNATORS:
+        return phrase
+    at = names[0]
+    designators: Counter[str] = Counter()
+    for toks in sentences:
+        for k in range(1, len(toks)):
+            before = toks[k - 1]
+            if toks[k].text == phrase[at] and before.low in _DESIGNATORS and before.text[:1].isupper():
+                designators[before.text] += 1
+    if not designators:
+        return phrase
+    return (*phrase[:at], designators.most_common(1)[0][0], *phrase[at:])
 
 
 def _is_statistic(dimension: str) -> bool:
@@ -331,9 +480,10 @@ def _clause_start(toks: list[Token], first: int) -> int:
         if toks[start].low in _FROM_TO and start + 1 < len(toks) and toks[start + 1].low in _CURRENCY_WORDS:
             start -= 1  # ", dari Rp152,5 triliun menjadi Rp502,4 triliun": what changed is before
             continue
-        names = list(takewhile(_is_name, toks[max(0, start - 4) : start - 1][::-1]))
+        # A province is named like a place, its side of the island included ("Jawa Timur").
+        names = list(takewhile(_is_place_word, toks[max(0, start - 4) : start - 1][::-1]))
         comma = start - 2 - len(names)
-        if names and comma > 0 and toks[comma].text == "," and _is_name(toks[comma - 1]):
+        if names and comma > 0 and toks[comma].text == "," and _is_place_word(toks[comma - 1]):
             start = comma  # "di Kabupaten Lumajang, Jawa Timur, bertambah": a place and its province
             continue
         return start
@@ -460,6 +610,10 @@ def _place_at(toks: list[Token], i: int) -> list[str]:
 
 def _is_name(tok: Token) -> bool:
     return tok.text[:1].isupper() and tok.text.isalpha() and tok.low not in _COMPASS
+
+
+def _is_place_word(tok: Token) -> bool:
+    return tok.text[:1].isupper() and tok.text.isalpha()
 
 
 def _unit_word(toks: list[Token], quantity: Quantity) -> str:
