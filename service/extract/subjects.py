@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
-from itertools import takewhile
+from itertools import pairwise, takewhile
 
 from service.domain.values import NUMBER_WORDS
 from service.extract.quantities import MONTHS, Quantity, Token
@@ -169,7 +169,11 @@ def article_context(
     country = named.most_common(1)[0][0] if named else None
     incident = _incident([toks for _, toks in sentences], headline or [])
     if incident and not any(w[:1].isupper() for w in incident) and places:
-        incident = (*incident, places.most_common(1)[0][0])  # "gempa" where the article is: "gempa Cianjur"
+        # "gempa" where the article is: "gempa Cianjur"; a village or a district inside it is not the
+        # incident's name
+        inside = {t.text for _, toks in sentences for p, t in pairwise(toks) if p.low in _INSIDE}
+        areas = Counter({p: n for p, n in places.items() if p not in inside}) or places
+        incident = (*incident, areas.most_common(1)[0][0])
     return Context(participants, countries, event, period, published, country, incident)
 
 
@@ -177,6 +181,8 @@ def subject_for(sentence: str, toks: list[Token], quantity: Quantity, context: C
     if quantity.value.dimension == "duration":
         words = _duration_subject(toks, quantity, context)
         return " ".join(words)
+    if quantity.value.dimension == "people" and (casualty := _casualty_subject(toks, quantity, context)):
+        return casualty
     if quantity.value.dimension in ("magnitude", "length") and (measure := _measure_noun(toks, quantity)):
         words = measure  # "kedalaman 10 km", "magnitudo 5,6": a property of the event
     else:
@@ -218,6 +224,90 @@ def subject_for(sentence: str, toks: list[Token], quantity: Quantity, context: C
     return " ".join(text.split())
 
 
+# What happened to people an incident counts, and how an editor names each count.
+_CASUALTY_WORDS = {
+    **dict.fromkeys(("meninggal", "tewas", "wafat", "korban jiwa"), ("dead", "id")),
+    **dict.fromkeys(("luka", "luka-luka", "terluka", "cedera"), ("injured", "id")),
+    **dict.fromkeys(("hilang", "belum ditemukan", "masih dicari", "dalam pencarian"), ("missing", "id")),
+    **dict.fromkeys(("mengungsi", "pengungsi"), ("displaced", "id")),
+    **dict.fromkeys(("selamat", "diselamatkan"), ("rescued", "id")),
+    "dievakuasi": ("evacuated", "id"),
+    **dict.fromkeys(("died", "dead", "killed", "deaths", "death", "toll"), ("dead", "en")),
+    **dict.fromkeys(("injured", "wounded", "hurt"), ("injured", "en")),
+    **dict.fromkeys(("missing", "unaccounted"), ("missing", "en")),
+    **dict.fromkeys(("displaced", "evacuees", "homeless"), ("displaced", "en")),
+    **dict.fromkeys(("rescued", "survived", "saved"), ("rescued", "en")),
+    "evacuated": ("evacuated", "en"),
+}  # fmt: skip
+_CASUALTY_HEADS = {
+    "id": {"dead": "korban meninggal", "injured": "korban luka", "missing": "korban hilang",
+           "displaced": "pengungsi", "rescued": "korban selamat", "evacuated": "warga dievakuasi"},
+    "en": {"dead": "people killed", "injured": "people injured", "missing": "people missing",
+           "displaced": "people displaced", "rescued": "people rescued", "evacuated": "people evacuated"},
+}  # fmt: skip
+# A verb right before a count that says what happened to it: "killing 160 people", "menewaskan 5 orang".
+_CASUALTY_VERBS = {"killing": ("dead", "en"), "menewaskan": ("dead", "id"), "injuring": ("injured", "en"),
+                   "melukai": ("injured", "id")}  # fmt: skip
+# Words that may stand between a count and what happened to it: "56 orang lainnya mengalami luka-luka",
+# "9 orang yang belum ditemukan", "39 people had been rescued".
+_CASUALTY_GAP = frozenset(
+    """yang lainnya lain mengalami dilaporkan dinyatakan masih sudah telah belum other others were was had
+    have has been are still reported confirmed feared believed""".split()
+)
+# Words that link a count to what was counted before it: "korban meninggal ... bertambah menjadi 14 orang".
+_YEAR_WORD = re.compile(r"(?<![/\d-])\b(19|20)\d\d\b(?![/-])")
+_COUNT_LINKS = _LINKS | frozenset("sudah bertambah rose climbed risen jumped".split())
+
+
+def _casualty_at(toks: list[Token], i: int) -> tuple[str, str] | None:
+    pair = f"{toks[i].low} {toks[i + 1].low}" if i + 1 < len(toks) else ""
+    return _CASUALTY_WORDS.get(pair) or _CASUALTY_WORDS.get(toks[i].low)
+
+
+def _casualty(toks: list[Token], quantity: Quantity) -> tuple[str, str] | None:
+    """What happened to the people a figure counts, when the sentence says it of them: right after
+    the count ("14 orang meninggal dunia", "11 were still missing"), as the verb right before it
+    ("killing 160 people"), or as the head the count is linked to ("korban meninggal ... bertambah
+    menjadi 14 orang", "the death toll rose to 29")."""
+    j = quantity.last + 1
+    for _ in range(5):
+        if j >= len(toks) or _boundary_at(toks, j):
+            break
+        if found := _casualty_at(toks, j):
+            return found
+        if toks[j].low not in _CASUALTY_GAP:
+            break
+        j += 1
+    if quantity.first > 0 and (verb := _CASUALTY_VERBS.get(toks[quantity.first - 1].low)):
+        return verb
+    if not any(t.low in _COUNT_LINKS for t in toks[max(0, quantity.first - 3) : quantity.first]):
+        return None
+    start = _clause_start(toks, quantity.first)
+    return next(
+        (found for i in range(start, quantity.first) if (found := _casualty_at(toks, i))),
+        None,
+    )
+
+
+def _casualty_subject(toks: list[Token], quantity: Quantity, context: Context) -> str | None:
+    """A toll, a count of missing or displaced people is named the way editors name it: what
+    happened to them and the incident it happened in ("jumlah korban meninggal erupsi Gunung
+    Semeru", "number of people injured in the Lombok landslide")."""
+    found = _casualty(toks, quantity)
+    if found is None:
+        return None
+    event = _event_of(toks, context)
+    if not event:
+        return None
+    state, language = found
+    head = _CASUALTY_HEADS[language][state]
+    if event != list(context.incident) and (year := _YEAR_WORD.search(" ".join(t.text for t in toks))):
+        event = [year.group(0), *event]  # another incident than the article's: "the 2018 ... sinking"
+    if language == "en":
+        return f"number of {head} in the {' '.join(event)}"
+    return f"jumlah {head} {' '.join(event)}"
+
+
 _GROWTH_WORDS = {"pertumbuhan": "ekonomi", "tumbuh": "ekonomi", "growth": "economy", "grew": "economy"}
 _BARE = frozenset("angka laju tingkat capaian figure rate pace annual tahunan".split())
 _ECONOMY = frozenset("ekonomi perekonomian economy pdb gdp".split())
@@ -255,11 +345,13 @@ def _measure_noun(toks: list[Token], quantity: Quantity) -> list[str]:
 def _event_of(toks: list[Token], context: Context) -> list[str]:
     """The event the sentence names (and where), else the one the article is about."""
     for i, tok in enumerate(toks):
-        if tok.low in _INCIDENT_NOUNS and (hit := _incident_at(toks, i)):
+        if tok.low in _INCIDENT_NOUNS | _INCIDENT_VERBS.keys() and (hit := _incident_at(toks, i)):
             concept, phrase = hit
-            if concept == _concept(_incident_noun(context)):
+            named = {w for w in phrase if w[:1].isupper()}
+            same_name = not named or named & set(context.incident)
+            if concept == _concept(_incident_noun(context)) and same_name:
                 return list(context.incident)  # the article's incident, named in full
-            if any(w[:1].isupper() for w in phrase):
+            if named:
                 return list(phrase)
         if tok.low in _EVENT_NOUNS:
             place = _place_after(toks, i + 1) or ([context.event[1]] if len(context.event) > 1 else [])
@@ -295,6 +387,7 @@ _DESIGNATORS = frozenset("gunung mount mt kmp km kri mv danau lake selat strait 
 _ADMIN = frozenset(
     "kabupaten kota provinsi kecamatan desa kelurahan regency district village province city".split()
 )
+_INSIDE = frozenset("kecamatan desa kelurahan dusun village district".split())
 _OF_PLACE = frozenset("di in at of off near".split())
 # Nouns that follow an event noun as another event: "gempa susulan" (aftershock).
 _OTHER_EVENT = frozenset({"susulan"})
@@ -323,9 +416,12 @@ def _name_run(toks: list[Token], j: int, step: int) -> list[str]:
 
 
 def _incident_at(toks: list[Token], i: int) -> tuple[str, tuple[str, ...]] | None:
-    """The incident an incident noun at i names: its concept and its phrase with its name, in the
-    order the language writes it ("banjir bandang di Luwu Utara" -> "banjir bandang Luwu Utara",
-    "the Bali Strait ferry sinking")."""
+    """The incident an incident noun (or verb) at i names: its concept and its phrase with its
+    name, in the order the language writes it ("banjir bandang di Luwu Utara" -> "banjir bandang
+    Luwu Utara", "the Bali Strait ferry sinking", "a ferry sank in Lake Toba" -> "Lake Toba ferry
+    sinking")."""
+    if toks[i].low in _INCIDENT_VERBS:
+        return _incident_of_verb(toks, i)
     noun = toks[i]
     if i + 1 < len(toks) and toks[i + 1].low in _OTHER_EVENT:
         return None
@@ -339,9 +435,12 @@ def _incident_at(toks: list[Token], i: int) -> tuple[str, tuple[str, ...]] | Non
         j += 1
     if j < len(toks) and toks[j].low in _OF_PLACE:
         j += 1
+    inside = False
     while j < len(toks) and toks[j].low in _ADMIN:
+        inside = inside or toks[j].low in _INSIDE
         j += 1
-    name = _name_run(toks, j, 1)
+    # "longsor di Kecamatan Baraka": a place inside the area the incident is named by, not its name
+    name = [] if inside else _name_run(toks, j, 1)
     if name or noun.low not in _ENGLISH_INCIDENTS:
         return _concept(noun.low), (noun.text.lower(), *after, *name)
     before: list[str] = []
@@ -354,6 +453,25 @@ def _incident_at(toks: list[Token], i: int) -> tuple[str, tuple[str, ...]] | Non
         k -= 1
     name = _name_run(toks, k, -1)
     return _concept(noun.low), (*name, *before, noun.text.lower(), *after)
+
+
+# Verbs that report an incident, and its noun: "a ferry sank in Lake Toba".
+_INCIDENT_VERBS = {"sank": "sinking", "capsized": "sinking", "crashed": "crash", "erupted": "eruption",
+                   "tenggelam": "tenggelamnya", "karam": "tenggelamnya", "meletus": "letusan"}  # fmt: skip
+
+
+def _incident_of_verb(toks: list[Token], i: int) -> tuple[str, tuple[str, ...]] | None:
+    noun = _INCIDENT_VERBS[toks[i].low]
+    vehicle = [toks[i - 1].text] if i > 0 and toks[i - 1].low in _VEHICLES else []
+    j = i + 1
+    if j < len(toks) and toks[j].low in _OF_PLACE:
+        j += 1
+    name = _name_run(toks, j, 1)
+    if not name:
+        return None
+    if noun in _ENGLISH_INCIDENTS:
+        return _concept(noun), (*name, *vehicle, noun)
+    return _concept(noun), (noun, *vehicle, *name)
 
 
 def _incident(sentences: list[list[Token]], headline: list[Token]) -> tuple[str, ...]:

@@ -399,10 +399,10 @@ def _subjects(text: str, published: date = date(2022, 11, 8)) -> dict[str, tuple
         # "tahun" is the year's
         ("Nilai ekspor kopi Lampung tahun 2021 melonjak dua kali lipat, dari Rp1,1 triliun menjadi "
          "Rp2,3 triliun.", "Rp2,3 triliun", "nilai ekspor kopi Lampung 2021"),
-        # a province in apposition does not end the clause that names what is counted
+        # a province in apposition does not end the clause that names what is counted; the count of
+        # the displaced is named by the incident
         ("Jumlah warga yang mengungsi akibat banjir di Kabupaten Demak, Jawa Tengah, bertambah menjadi 5.200 "
-         "orang pada Selasa sore.", "5.200 orang",
-         "jumlah warga mengungsi akibat banjir di Kabupaten Demak, Jawa Tengah"),
+         "orang pada Selasa sore.", "5.200 orang", "jumlah pengungsi banjir Demak"),
         # a province whose name ends in a side of the island is still a place in apposition
         ("Jumlah rumah rusak di Kabupaten Sikka, Nusa Tenggara Timur, bertambah menjadi 740 unit, kata BPBD.",
          "740", "jumlah rumah rusak di Kabupaten Sikka, Nusa Tenggara Timur"),
@@ -451,6 +451,27 @@ def _article(headline: str, *body: str) -> str:
                   "Banjir bandang melanda Garut pada Selasa malam setelah Sungai Cimanuk meluap.",
                   "Pada 2016, banjir bandang di Sumedang menyebabkan 20 orang hilang, kata BPBD."),
          "20 orang", "jumlah korban hilang banjir bandang Sumedang"),
+        # what happened to the people counted, after the count, names the count with the incident
+        (_article("Longsor Tutup Jalan Poros Enrekang, Tim SAR Masih Bekerja",
+                  "Longsor terjadi di Enrekang pada Senin dini hari setelah hujan deras.",
+                  "Sebanyak 8 orang lainnya mengalami luka-luka dan 3 orang yang belum ditemukan "
+                  "masih dicari."),
+         "8 orang", "jumlah korban luka longsor Enrekang"),
+        (_article("Longsor Tutup Jalan Poros Enrekang, Tim SAR Masih Bekerja",
+                  "Longsor terjadi di Enrekang pada Senin dini hari setelah hujan deras.",
+                  "Sebanyak 8 orang lainnya mengalami luka-luka dan 3 orang yang belum ditemukan "
+                  "masih dicari."),
+         "3 orang", "jumlah korban hilang longsor Enrekang"),
+        # ... or as the head a count is linked to, however far before it
+        (_article("Longsor Tutup Jalan Poros Enrekang, Tim SAR Masih Bekerja",
+                  "Korban tewas akibat tertimbun material longsor di Kecamatan Baraka, Kabupaten Enrekang, "
+                  "bertambah menjadi 11 orang pada Selasa pagi."),
+         "11 orang", "jumlah korban meninggal longsor Enrekang"),
+        # a verb right before the count; another incident the sentence reports, with its year
+        (_article("Kupang floods: thousands flee as rivers burst their banks",
+                  "Floods in Kupang forced thousands from their homes on Monday, officials said.",
+                  "In 2019, a boat sank in Lake Sentani in Papua, killing 12 people."),
+         "12 people", "number of people killed in the 2019 Lake Sentani boat sinking"),
     ],
 )  # fmt: skip
 def test_the_article_incident_completes_subjects_that_name_none(
