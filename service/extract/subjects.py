@@ -479,7 +479,8 @@ def _incident(sentences: list[list[Token]], headline: list[Token]) -> tuple[str,
     twice), with the name written with it most often, in full ("Semeru" -> "Gunung Semeru")."""
     found: Counter[tuple[str, tuple[str, ...]]] = Counter()
     # A headline capitalises every word: a name in it is one the body writes as a name too.
-    names = {t.text for toks in sentences for t in toks[1:] if t.text[:1].isupper()}
+    titled = any(t.low in _INCIDENT_NOUNS for t in headline)
+    names = {t.text for toks in sentences for t in toks[1:] if t.text[:1].isupper()} if titled else set()
     for weight, toks in [(2, headline), *((1, t) for t in sentences)]:
         for i, tok in enumerate(toks):
             if tok.low in _INCIDENT_NOUNS and (hit := _incident_at(toks, i)):
@@ -877,7 +878,13 @@ def _place_after(toks: list[Token], i: int) -> list[str]:
 
 
 def _periods(sentence: str) -> list[str]:
-    return [m.group(0) for m in _PERIOD.finditer(sentence)]
+    return list(_periods_in(sentence))
+
+
+@lru_cache(maxsize=512)
+def _periods_in(sentence: str) -> tuple[str, ...]:
+    # Read once per sentence: the article's frame and each of the sentence's figures ask for it.
+    return tuple(m.group(0) for m in _PERIOD.finditer(sentence))
 
 
 def _normal_period(period: str, published: date | None = None) -> str:
