@@ -12,7 +12,7 @@ from datetime import date
 from service.domain.values import detect_language
 from service.extract import context as ctx
 from service.extract import quantities, sentences, subjects
-from service.extract.boilerplate import body_lines
+from service.extract.boilerplate import body_lines, headline
 
 MIN_SUBJECT = 3  # characters: a subject shorter than a claim accepts is no subject
 
@@ -58,7 +58,13 @@ def extract(text: str, *, language: str | None = None, published: date | None = 
     origin = ctx.origin_of(body)
     all_sentences = [s for line in lines for s in sentences.split(line)]
     tokenised = [(s, quantities.tokens(s.text)) for s in all_sentences]
-    article = subjects.article_context([(s.text, toks) for s, toks in tokenised], COUNTRIES, published)
+    title = headline(text)
+    article = subjects.article_context(
+        [(s.text, toks) for s, toks in tokenised],
+        COUNTRIES,
+        published,
+        headline=quantities.tokens(title) if title else None,
+    )
     event_day = _article_event_day(all_sentences, published)
     claims: list[ExtractedClaim] = []
     seen: set[tuple[object, ...]] = set()

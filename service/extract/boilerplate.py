@@ -77,3 +77,34 @@ def is_body(line: str) -> bool:
         return False
     # Headlines, navigation and link titles do not end like sentences; prose does.
     return len(line.split()) >= MIN_BODY_WORDS and bool(_SENTENCE_END.search(line))
+
+
+_NAVIGATION = re.compile(r"[|›»]|\s{3,}")
+_CLOCK = re.compile(r"\b\d{1,2}[:.]\d{2}\s*(wib|wita|wit|am|pm|a\.m\.|p\.m\.)?\s*$", re.IGNORECASE)
+MAX_HEADLINE_WORDS = 30
+
+
+def headline(text: str) -> str | None:
+    """The article's headline: the longest line before the body that reads like a title (a few
+    words, not all capitals, no navigation separators, no furniture, no byline, no clock time)."""
+    found = None
+    for raw in text.splitlines():
+        line = raw.strip().strip(_INVISIBLE).strip()
+        if not line:
+            continue
+        if is_body(line):
+            break
+        words = line.split()
+        if (
+            4 <= len(words) <= MAX_HEADLINE_WORDS
+            and not line.isupper()
+            and not _NAVIGATION.search(line)
+            and not _FURNITURE_START.search(line)
+            and not _PROMOTION.search(line)
+            and not _PAGE_COUNTER.search(line)
+            and not _BYLINE_DATE.match(line)
+            and not _CLOCK.search(line)
+            and (found is None or len(line) > len(found))
+        ):
+            found = line
+    return found

@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
-from itertools import takewhile
+from itertools import pairwise, takewhile
 
 from service.domain.values import NUMBER_WORDS
 from service.extract.quantities import MONTHS, Quantity, Token
@@ -27,7 +27,9 @@ _EVENT_VERBS = {
 _EVENT_NOUNS = frozenset(
     """pembicaraan percakapan panggilan telepon sambungan pertemuan rapat sidang perundingan ktt dialog
     gempa banjir longsor kebakaran erupsi kecelakaan pemadaman mogok call talks conversation meeting
-    summit earthquake quake flood landslide fire eruption crash outage strike""".split()
+    summit earthquake quake flood landslide fire eruption crash outage strike letusan tsunami
+    tenggelamnya karamnya tabrakan ledakan floods landslides sinking collision explosion blast wildfire
+    derailment""".split()
 )
 EVENT_WORDS = _EVENT_NOUNS | frozenset(_EVENT_VERBS)
 # Verbs of saying and counting: what stands before them is who said it, not what was measured.
@@ -127,10 +129,16 @@ class Context:
     period: str | None = None  # "kuartal III 2022"
     published: date | None = None
     country: str | None = None  # the country the article names most
+    # The disaster or accident the article is about, with its name, in the article's word order:
+    # ("erupsi", "Gunung", "Semeru"), ("Bali", "Strait", "ferry", "sinking").
+    incident: tuple[str, ...] = ()
 
 
 def article_context(
-    sentences: list[tuple[str, list[Token]]], countries: tuple[str, ...], published: date | None = None
+    sentences: list[tuple[str, list[Token]]],
+    countries: tuple[str, ...],
+    published: date | None = None,
+    headline: list[Token] | None = None,
 ) -> Context:
     names: Counter[str] = Counter()
     events: Counter[tuple[str, ...]] = Counter()
@@ -159,13 +167,22 @@ def article_context(
     period = (quarters or periods).most_common(1)[0][0] if periods else None
     named = Counter(t.text for _, toks in sentences for t in toks if t.text in countries)
     country = named.most_common(1)[0][0] if named else None
-    return Context(participants, countries, event, period, published, country)
+    incident = _incident([toks for _, toks in sentences], headline or [])
+    if incident and not any(w[:1].isupper() for w in incident) and places:
+        # "gempa" where the article is: "gempa Cianjur"; a village or a district inside it is not the
+        # incident's name
+        inside = {t.text for _, toks in sentences for p, t in pairwise(toks) if p.low in _INSIDE}
+        areas = Counter({p: n for p, n in places.items() if p not in inside}) or places
+        incident = (*incident, areas.most_common(1)[0][0])
+    return Context(participants, countries, event, period, published, country, incident)
 
 
 def subject_for(sentence: str, toks: list[Token], quantity: Quantity, context: Context) -> str:
     if quantity.value.dimension == "duration":
         words = _duration_subject(toks, quantity, context)
         return " ".join(words)
+    if quantity.value.dimension == "people" and (casualty := _casualty_subject(toks, quantity, context)):
+        return casualty
     if quantity.value.dimension in ("magnitude", "length") and (measure := _measure_noun(toks, quantity)):
         words = measure  # "kedalaman 10 km", "magnitudo 5,6": a property of the event
     else:
@@ -207,6 +224,90 @@ def subject_for(sentence: str, toks: list[Token], quantity: Quantity, context: C
     return " ".join(text.split())
 
 
+# What happened to people an incident counts, and how an editor names each count.
+_CASUALTY_WORDS = {
+    **dict.fromkeys(("meninggal", "tewas", "wafat", "korban jiwa"), ("dead", "id")),
+    **dict.fromkeys(("luka", "luka-luka", "terluka", "cedera"), ("injured", "id")),
+    **dict.fromkeys(("hilang", "belum ditemukan", "masih dicari", "dalam pencarian"), ("missing", "id")),
+    **dict.fromkeys(("mengungsi", "pengungsi"), ("displaced", "id")),
+    **dict.fromkeys(("selamat", "diselamatkan"), ("rescued", "id")),
+    "dievakuasi": ("evacuated", "id"),
+    **dict.fromkeys(("died", "dead", "killed", "deaths", "death", "toll"), ("dead", "en")),
+    **dict.fromkeys(("injured", "wounded", "hurt"), ("injured", "en")),
+    **dict.fromkeys(("missing", "unaccounted"), ("missing", "en")),
+    **dict.fromkeys(("displaced", "evacuees", "homeless"), ("displaced", "en")),
+    **dict.fromkeys(("rescued", "survived", "saved"), ("rescued", "en")),
+    "evacuated": ("evacuated", "en"),
+}  # fmt: skip
+_CASUALTY_HEADS = {
+    "id": {"dead": "korban meninggal", "injured": "korban luka", "missing": "korban hilang",
+           "displaced": "pengungsi", "rescued": "korban selamat", "evacuated": "warga dievakuasi"},
+    "en": {"dead": "people killed", "injured": "people injured", "missing": "people missing",
+           "displaced": "people displaced", "rescued": "people rescued", "evacuated": "people evacuated"},
+}  # fmt: skip
+# A verb right before a count that says what happened to it: "killing 160 people", "menewaskan 5 orang".
+_CASUALTY_VERBS = {"killing": ("dead", "en"), "menewaskan": ("dead", "id"), "injuring": ("injured", "en"),
+                   "melukai": ("injured", "id")}  # fmt: skip
+# Words that may stand between a count and what happened to it: "56 orang lainnya mengalami luka-luka",
+# "9 orang yang belum ditemukan", "39 people had been rescued".
+_CASUALTY_GAP = frozenset(
+    """yang lainnya lain mengalami dilaporkan dinyatakan masih sudah telah belum other others were was had
+    have has been are still reported confirmed feared believed""".split()
+)
+# Words that link a count to what was counted before it: "korban meninggal ... bertambah menjadi 14 orang".
+_YEAR_WORD = re.compile(r"(?<![/\d-])\b(19|20)\d\d\b(?![/-])")
+_COUNT_LINKS = _LINKS | frozenset("sudah bertambah rose climbed risen jumped".split())
+
+
+def _casualty_at(toks: list[Token], i: int) -> tuple[str, str] | None:
+    pair = f"{toks[i].low} {toks[i + 1].low}" if i + 1 < len(toks) else ""
+    return _CASUALTY_WORDS.get(pair) or _CASUALTY_WORDS.get(toks[i].low)
+
+
+def _casualty(toks: list[Token], quantity: Quantity) -> tuple[str, str] | None:
+    """What happened to the people a figure counts, when the sentence says it of them: right after
+    the count ("14 orang meninggal dunia", "11 were still missing"), as the verb right before it
+    ("killing 160 people"), or as the head the count is linked to ("korban meninggal ... bertambah
+    menjadi 14 orang", "the death toll rose to 29")."""
+    j = quantity.last + 1
+    for _ in range(5):
+        if j >= len(toks) or _boundary_at(toks, j):
+            break
+        if found := _casualty_at(toks, j):
+            return found
+        if toks[j].low not in _CASUALTY_GAP:
+            break
+        j += 1
+    if quantity.first > 0 and (verb := _CASUALTY_VERBS.get(toks[quantity.first - 1].low)):
+        return verb
+    if not any(t.low in _COUNT_LINKS for t in toks[max(0, quantity.first - 3) : quantity.first]):
+        return None
+    start = _clause_start(toks, quantity.first)
+    return next(
+        (found for i in range(start, quantity.first) if (found := _casualty_at(toks, i))),
+        None,
+    )
+
+
+def _casualty_subject(toks: list[Token], quantity: Quantity, context: Context) -> str | None:
+    """A toll, a count of missing or displaced people is named the way editors name it: what
+    happened to them and the incident it happened in ("jumlah korban meninggal erupsi Gunung
+    Semeru", "number of people injured in the Lombok landslide")."""
+    found = _casualty(toks, quantity)
+    if found is None:
+        return None
+    event = _event_of(toks, context)
+    if not event:
+        return None
+    state, language = found
+    head = _CASUALTY_HEADS[language][state]
+    if event != list(context.incident) and (year := _YEAR_WORD.search(" ".join(t.text for t in toks))):
+        event = [year.group(0), *event]  # another incident than the article's: "the 2018 ... sinking"
+    if language == "en":
+        return f"number of {head} in the {' '.join(event)}"
+    return f"jumlah {head} {' '.join(event)}"
+
+
 _GROWTH_WORDS = {"pertumbuhan": "ekonomi", "tumbuh": "ekonomi", "growth": "economy", "grew": "economy"}
 _BARE = frozenset("angka laju tingkat capaian figure rate pace annual tahunan".split())
 _ECONOMY = frozenset("ekonomi perekonomian economy pdb gdp".split())
@@ -244,10 +345,177 @@ def _measure_noun(toks: list[Token], quantity: Quantity) -> list[str]:
 def _event_of(toks: list[Token], context: Context) -> list[str]:
     """The event the sentence names (and where), else the one the article is about."""
     for i, tok in enumerate(toks):
+        if tok.low in _INCIDENT_NOUNS | _INCIDENT_VERBS.keys() and (hit := _incident_at(toks, i)):
+            concept, phrase = hit
+            named = {w for w in phrase if w[:1].isupper()}
+            same_name = not named or named & set(context.incident)
+            if concept == _concept(_incident_noun(context)) and same_name:
+                return list(context.incident)  # the article's incident, named in full
+            if named:
+                return list(phrase)
         if tok.low in _EVENT_NOUNS:
             place = _place_after(toks, i + 1) or ([context.event[1]] if len(context.event) > 1 else [])
             return [tok.text, *place]
-    return list(context.event)
+    return list(context.incident or context.event)
+
+
+# Disasters and accidents: what a toll, a count of damage or an evacuation is the result of.
+_INCIDENT_NOUNS = frozenset(
+    """gempa banjir longsor erupsi letusan kebakaran kecelakaan tabrakan tenggelamnya karamnya tsunami
+    ledakan earthquake quake flood floods landslide landslides eruption fire wildfire crash collision
+    sinking explosion blast derailment""".split()
+)
+# English names its incident before it: "the Cianjur earthquake".
+_ENGLISH_INCIDENTS = frozenset(
+    """earthquake quake flood floods landslide landslides eruption fire wildfire crash collision sinking
+    explosion blast derailment""".split()
+)
+# One incident written in different words: the most written one names the article's incident.
+_INCIDENT_CONCEPTS = {
+    "letusan": "erupsi", "quake": "earthquake", "floods": "flood", "landslides": "landslide",
+    "karamnya": "tenggelamnya", "blast": "explosion",
+}  # fmt: skip
+# "gempa bumi", "banjir bandang", "kebakaran hutan"; "flash flood".
+_INCIDENT_AFTER = frozenset("bumi bandang lahar hutan lahan beruntun maut".split())
+_INCIDENT_BEFORE = frozenset("flash forest".split())
+# What sank, crashed or burned: "kecelakaan bus", "ferry sinking".
+_VEHICLES = frozenset(
+    "kapal feri bus kereta pesawat perahu truk minibus ferry boat ship train plane bus truck".split()
+)
+# Words before a name that are part of it: "Gunung Semeru", "KMP Yunicee", "Danau Toba".
+_DESIGNATORS = frozenset("gunung mount mt kmp km kri mv danau lake selat strait sungai pulau".split())
+_ADMIN = frozenset(
+    "kabupaten kota provinsi kecamatan desa kelurahan regency district village province city".split()
+)
+_INSIDE = frozenset("kecamatan desa kelurahan dusun village district".split())
+_OF_PLACE = frozenset("di in at of off near".split())
+# Nouns that follow an event noun as another event: "gempa susulan" (aftershock).
+_OTHER_EVENT = frozenset({"susulan"})
+
+
+def _concept(noun: str) -> str:
+    return _INCIDENT_CONCEPTS.get(noun, noun)
+
+
+def _incident_noun(context: Context) -> str:
+    return next((w.lower() for w in context.incident if w.lower() in _INCIDENT_NOUNS), "")
+
+
+def _name_run(toks: list[Token], j: int, step: int) -> list[str]:
+    """Up to three capitalised words from j, going forward (step 1) or back (step -1)."""
+    words: list[str] = []
+    while 0 <= j < len(toks) and len(words) < 3:
+        tok = toks[j]
+        if not (tok.text[:1].isupper() and tok.text.isalpha()) or tok.low in _ADMIN:
+            break
+        if tok.text in NOT_NAMES and not (words and tok.low in _COMPASS) and tok.low not in _DESIGNATORS:
+            break
+        words.append(tok.text)
+        j += step
+    return words if step > 0 else words[::-1]
+
+
+def _incident_at(toks: list[Token], i: int) -> tuple[str, tuple[str, ...]] | None:
+    """The incident an incident noun (or verb) at i names: its concept and its phrase with its
+    name, in the order the language writes it ("banjir bandang di Luwu Utara" -> "banjir bandang
+    Luwu Utara", "the Bali Strait ferry sinking", "a ferry sank in Lake Toba" -> "Lake Toba ferry
+    sinking")."""
+    if toks[i].low in _INCIDENT_VERBS:
+        return _incident_of_verb(toks, i)
+    noun = toks[i]
+    if i + 1 < len(toks) and toks[i + 1].low in _OTHER_EVENT:
+        return None
+    after: list[str] = []
+    j = i + 1
+    if j < len(toks) and toks[j].low in _INCIDENT_AFTER:
+        after.append(toks[j].text)
+        j += 1
+    if j < len(toks) and toks[j].low in _VEHICLES:
+        after.append(toks[j].text)
+        j += 1
+    if j < len(toks) and toks[j].low in _OF_PLACE:
+        j += 1
+    inside = False
+    while j < len(toks) and toks[j].low in _ADMIN:
+        inside = inside or toks[j].low in _INSIDE
+        j += 1
+    # "longsor di Kecamatan Baraka": a place inside the area the incident is named by, not its name
+    name = [] if inside else _name_run(toks, j, 1)
+    if name or noun.low not in _ENGLISH_INCIDENTS:
+        return _concept(noun.low), (noun.text.lower(), *after, *name)
+    before: list[str] = []
+    k = i - 1
+    if k >= 0 and toks[k].low in _INCIDENT_BEFORE:
+        before.insert(0, toks[k].text)
+        k -= 1
+    if k >= 0 and toks[k].low in _VEHICLES:
+        before.insert(0, toks[k].text)
+        k -= 1
+    name = _name_run(toks, k, -1)
+    return _concept(noun.low), (*name, *before, noun.text.lower(), *after)
+
+
+# Verbs that report an incident, and its noun: "a ferry sank in Lake Toba".
+_INCIDENT_VERBS = {"sank": "sinking", "capsized": "sinking", "crashed": "crash", "erupted": "eruption",
+                   "tenggelam": "tenggelamnya", "karam": "tenggelamnya", "meletus": "letusan"}  # fmt: skip
+
+
+def _incident_of_verb(toks: list[Token], i: int) -> tuple[str, tuple[str, ...]] | None:
+    noun = _INCIDENT_VERBS[toks[i].low]
+    vehicle = [toks[i - 1].text] if i > 0 and toks[i - 1].low in _VEHICLES else []
+    j = i + 1
+    if j < len(toks) and toks[j].low in _OF_PLACE:
+        j += 1
+    name = _name_run(toks, j, 1)
+    if not name:
+        return None
+    if noun in _ENGLISH_INCIDENTS:
+        return _concept(noun), (*name, *vehicle, noun)
+    return _concept(noun), (noun, *vehicle, *name)
+
+
+def _incident(sentences: list[list[Token]], headline: list[Token]) -> tuple[str, ...]:
+    """The incident the article is about: the incident noun written most (a headline counts
+    twice), with the name written with it most often, in full ("Semeru" -> "Gunung Semeru")."""
+    found: Counter[tuple[str, tuple[str, ...]]] = Counter()
+    # A headline capitalises every word: a name in it is one the body writes as a name too.
+    titled = any(t.low in _INCIDENT_NOUNS for t in headline)
+    names = {t.text for toks in sentences for t in toks[1:] if t.text[:1].isupper()} if titled else set()
+    for weight, toks in [(2, headline), *((1, t) for t in sentences)]:
+        for i, tok in enumerate(toks):
+            if tok.low in _INCIDENT_NOUNS and (hit := _incident_at(toks, i)):
+                concept, phrase = hit
+                if toks is headline:
+                    phrase = tuple(w for w in phrase if not w[:1].isupper() or w in names)
+                found[(concept, phrase)] += weight
+    if not found:
+        return ()
+    concepts: Counter[str] = Counter()
+    for (concept, _), n in found.items():
+        concepts[concept] += n
+    concept = concepts.most_common(1)[0][0]
+    phrases = Counter({p: n for (c, p), n in found.items() if c == concept})
+    named = Counter({p: n for p, n in phrases.items() if any(w[:1].isupper() for w in p)})
+    phrase = (named or phrases).most_common(1)[0][0]
+    return _in_full(phrase, sentences)
+
+
+def _in_full(phrase: tuple[str, ...], sentences: list[list[Token]]) -> tuple[str, ...]:
+    """A one-word name as the article writes it with its designator: "erupsi Semeru" is "erupsi
+    Gunung Semeru" when the article says "Gunung Semeru"."""
+    names = [i for i, w in enumerate(phrase) if w[:1].isupper()]
+    if len(names) != 1 or phrase[names[0]].lower() in _DESIGNATORS:
+        return phrase
+    at = names[0]
+    designators: Counter[str] = Counter()
+    for toks in sentences:
+        for k in range(1, len(toks)):
+            before = toks[k - 1]
+            if toks[k].text == phrase[at] and before.low in _DESIGNATORS and before.text[:1].isupper():
+                designators[before.text] += 1
+    if not designators:
+        return phrase
+    return (*phrase[:at], designators.most_common(1)[0][0], *phrase[at:])
 
 
 def _is_statistic(dimension: str) -> bool:
@@ -331,9 +599,10 @@ def _clause_start(toks: list[Token], first: int) -> int:
         if toks[start].low in _FROM_TO and start + 1 < len(toks) and toks[start + 1].low in _CURRENCY_WORDS:
             start -= 1  # ", dari Rp152,5 triliun menjadi Rp502,4 triliun": what changed is before
             continue
-        names = list(takewhile(_is_name, toks[max(0, start - 4) : start - 1][::-1]))
+        # A province is named like a place, its side of the island included ("Jawa Timur").
+        names = list(takewhile(_is_place_word, toks[max(0, start - 4) : start - 1][::-1]))
         comma = start - 2 - len(names)
-        if names and comma > 0 and toks[comma].text == "," and _is_name(toks[comma - 1]):
+        if names and comma > 0 and toks[comma].text == "," and _is_place_word(toks[comma - 1]):
             start = comma  # "di Kabupaten Lumajang, Jawa Timur, bertambah": a place and its province
             continue
         return start
@@ -460,6 +729,10 @@ def _place_at(toks: list[Token], i: int) -> list[str]:
 
 def _is_name(tok: Token) -> bool:
     return tok.text[:1].isupper() and tok.text.isalpha() and tok.low not in _COMPASS
+
+
+def _is_place_word(tok: Token) -> bool:
+    return tok.text[:1].isupper() and tok.text.isalpha()
 
 
 def _unit_word(toks: list[Token], quantity: Quantity) -> str:
@@ -605,7 +878,13 @@ def _place_after(toks: list[Token], i: int) -> list[str]:
 
 
 def _periods(sentence: str) -> list[str]:
-    return [m.group(0) for m in _PERIOD.finditer(sentence)]
+    return list(_periods_in(sentence))
+
+
+@lru_cache(maxsize=512)
+def _periods_in(sentence: str) -> tuple[str, ...]:
+    # Read once per sentence: the article's frame and each of the sentence's figures ask for it.
+    return tuple(m.group(0) for m in _PERIOD.finditer(sentence))
 
 
 def _normal_period(period: str, published: date | None = None) -> str:

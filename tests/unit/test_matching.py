@@ -51,6 +51,18 @@ def test_tokenize_folds_case_accents_and_safe_nya(text: str, tokens: list[str]) 
         ("durasi panggilan telepon Biden Putin", "lama percakapan telepon antara Biden dan Putin"),
         ("korban tewas gempa Cianjur", "death toll of the Cianjur earthquake"),
         ("jumlah pengungsi gempa Cianjur", "pengungsi gempa di Cianjur"),
+        # casualty words and incident names written differently
+        ("orang wafat letusan Gunung Merapi", "jumlah korban meninggal erupsi Gunung Merapi"),
+        (
+            "korban yang belum ditemukan longsor Banjarnegara",
+            "jumlah korban hilang tanah longsor Banjarnegara",
+        ),
+        ("orang lainnya mengalami cedera gempa Palu", "jumlah korban luka gempa Palu"),
+        (
+            "survivors of the Lake Sentani boat sinking",
+            "jumlah korban selamat tenggelamnya boat Danau Sentani",
+        ),
+        ("people killed when Mount Sinabung erupted", "korban tewas erupsi Gunung Sinabung"),
     ],
 )
 def test_same_thing_in_indonesian_and_english_joins(a: str, b: str) -> None:
@@ -67,6 +79,7 @@ def test_same_thing_in_indonesian_and_english_joins(a: str, b: str) -> None:
         ("rencana pengiriman tentara AS ke Polandia", "tentara AS di Polandia"),
         ("korban tewas gempa Cianjur", "korban luka gempa Cianjur"),
         ("korban luka gempa Cianjur", "korban hilang gempa Cianjur"),
+        ("korban selamat kapal tenggelam di Selat Bali", "korban hilang kapal tenggelam di Selat Bali"),
         ("pertumbuhan ekonomi Indonesia kuartal III 2022", "inflasi Indonesia kuartal III 2022"),
         ("pertumbuhan ekonomi Indonesia kuartal III 2022", "pertumbuhan ekonomi Indonesia kuartal II 2022"),
         ("pertumbuhan ekonomi Indonesia Q3 2022", "pertumbuhan ekonomi Indonesia Q2 2022"),
