@@ -255,3 +255,45 @@ def serve(host: str, port: int, workers: int, with_seed: bool) -> None:
     argv = [sys.executable, "-m", "gunicorn", "--config", config_module, "service.app:create_app()"]
     click.echo(f"serving on http://{host}:{port} with {workers} workers", err=True)
     os.execv(sys.executable, argv)
+
+
+@main.group("bench")
+def bench_group() -> None:
+    """Benchmarks on public data sets."""
+
+
+def _bench_truth() -> None:
+    """Make the repository's bench/ importable (it is not installed with the service)."""
+    root = str(Path(__file__).resolve().parent.parent)
+    if root not in sys.path:
+        sys.path.insert(0, root)
+
+
+@bench_group.group("truth")
+def bench_truth() -> None:
+    """Truth discovery (service.domain.truth) against majority vote and the published tables."""
+
+
+@bench_truth.command("flight")
+@click.option("--data", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="the flight/ folder: claims/*.txt.gz and truth/*.txt")  # fmt: skip
+@click.option("--day", default=None, help="one day, YYYY-MM-DD (default 2011-12-08, the paper's snapshot)")
+@click.option("--month", is_flag=True, help="every day with a gold file; the average is Table 9's")
+@click.option("--jobs", default=2, show_default=True, help="days scored at once with --month")
+def bench_truth_flight(data: Path, day: str | None, month: bool, jobs: int) -> None:
+    """Flight (Li et al., VLDB 2012): precision within 10 minutes on the airlines' gold values."""
+    _bench_truth()
+    from bench.truth.cli import flight_report
+
+    flight_report(data, day, month, jobs, click.echo)
+
+
+@bench_truth.command("population")
+@click.option("--data", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="the population/ folder: population_claims.csv and population_truth.csv")  # fmt: skip
+def bench_truth_population(data: Path) -> None:
+    """Population (Pasternack & Roth): accuracy on the census values, and within 1%."""
+    _bench_truth()
+    from bench.truth.cli import population_report
+
+    population_report(data, click.echo)
