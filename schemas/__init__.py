@@ -303,6 +303,12 @@ class ClaimOut(Schema):
         ),
         metadata={"description": "the latest editor's ruling on this claim: rank, reason, who and when"},
     )
+    copy_of = fields.Function(
+        lambda c: str(c.copy_of) if c.copy_of else None,
+        metadata={
+            "description": "the claim whose quote this one nearly repeats: the two count as one origin"
+        },
+    )
     created_at = fields.DateTime()
     retracted_at = fields.DateTime(allow_none=True)
 
@@ -377,6 +383,35 @@ class _PageOut(Schema):
 
 class ClaimPageOut(_PageOut):
     items = fields.List(fields.Nested(ClaimOut))
+
+
+class SourceQuery(PageArgs):
+    q = Text(
+        load_default=None, validate=validate.Length(max=200), metadata={"description": "part of the name"}
+    )
+
+
+class OutletOut(Schema):
+    name = fields.String()
+    claims = fields.Integer(metadata={"description": "claims stored, retracted ones left out"})
+    groups = fields.Integer(metadata={"description": "groups its claims are in"})
+    reliability = fields.Float(
+        allow_none=True,
+        metadata={
+            "description": "estimated from all claims by `ceksilang reliability`; null before the first run"
+        },
+    )
+    agreements = fields.Integer(allow_none=True, metadata={"description": "claims near the estimated truth"})
+    conflicts = fields.Integer(allow_none=True, metadata={"description": "claims away from it"})
+    estimated_at = fields.DateTime(allow_none=True)
+
+
+class OutletDetailOut(OutletOut):
+    latest_claims = fields.List(fields.Nested(ClaimOut))
+
+
+class OutletPageOut(_PageOut):
+    items = fields.List(fields.Nested(OutletOut))
 
 
 class GroupPageOut(_PageOut):

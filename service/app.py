@@ -79,7 +79,8 @@ def create_app(config: Config | None = None) -> Flask:
     )
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     app.extensions["ceksilang.api"] = api
-    for blueprint in (views.claims, views.documents, views.groups, views.topics, views.health):
+    blueprints = (views.claims, views.documents, views.groups, views.topics, views.sources, views.health)
+    for blueprint in blueprints:
         api.register_blueprint(blueprint)
     app.add_url_rule("/metrics", "metrics", lambda: observability.metrics_response(db))
     _register_error_handlers(app)

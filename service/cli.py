@@ -257,6 +257,31 @@ def serve(host: str, port: int, workers: int, with_seed: bool) -> None:
     os.execv(sys.executable, argv)
 
 
+@main.command()
+@click.option("--every", type=click.IntRange(min=60), default=None,
+              help="run again every this many seconds (a periodic job), until stopped")  # fmt: skip
+def reliability(every: int | None) -> None:
+    """Estimate every source's reliability from all claims, and re-weigh the groups' consensus."""
+    import time
+
+    from service.usecases import estimate_reliability
+
+    config = Config()
+    context = _context(config)
+    while True:
+        started = time.monotonic()
+        estimate = estimate_reliability(context)
+        settled = "converged" if estimate.converged else "stopped at the iteration limit"
+        click.echo(
+            f"reliability: {estimate.sources} sources from {estimate.claims} claims "
+            f"({estimate.iterations} iterations, {settled}); {estimate.groups_refreshed} groups re-weighed "
+            f"in {time.monotonic() - started:.1f} s"
+        )
+        if every is None:
+            return
+        time.sleep(every)
+
+
 @main.group("bench")
 def bench_group() -> None:
     """Benchmarks on public data sets."""

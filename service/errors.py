@@ -45,6 +45,11 @@ class UnknownDocument(NotFound):
         super().__init__(f"no document with id {document_id!r}")
 
 
+class UnknownSource(NotFound):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"no claims from a source named {name!r}")
+
+
 class UnknownTopic(NotFound):
     def __init__(self, slug: str) -> None:
         super().__init__(f"no topic with slug {slug!r}")

@@ -15,7 +15,7 @@ from rapidfuzz import fuzz, process
 from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session
 
-from service.domain import matching, verdicts
+from service.domain import copies, matching, truth, verdicts
 from service.domain.matching import Lexicon, Subject, fold
 from service.domain.values import (
     UnparseableValue,
@@ -34,6 +34,7 @@ from service.errors import (
     UnknownClaim,
     UnknownDocument,
     UnknownGroup,
+    UnknownSource,
     UnknownTopic,
     invalid_value,
 )
@@ -42,7 +43,7 @@ from service.extract.html import is_html, main_text
 from service.storage import repository as repo
 from service.storage.db import Database
 from service.storage.migrate import head_revision
-from service.storage.models import Claim, Document, Group, GroupTally, utcnow
+from service.storage.models import Claim, Document, Group, GroupTally, Source, utcnow
 
 log = logging.getLogger("ceksilang")
 
@@ -332,11 +333,31 @@ def _store(
     )
     if placement is not None:
         claim.document_id, claim.value_start, claim.value_end = placement
+    if not fresh and data.origin is None:
+        claim.copy_of, claim.origin = _copied(session, group, claim.source_key, data.quote)
     session.add(claim)
     repo.add_form(session, group, subject, new_group=fresh)
     session.flush()
     conflicting = _count_in(ctx, session, group, claim, new_group=fresh)
     return claim, ranking.related, conflicting
+
+
+# How many of a group's latest quoted claims a new claim's quote is compared with.
+COPY_CANDIDATES = 50
+
+
+def _copied(session: Session, group: Group, source: str, quote: str | None) -> tuple[int | None, str | None]:
+    """A quote that nearly repeats another source's is that source's report printed again: the
+    claim it copies, and the origin the new claim then relies on (None, None for no copy)."""
+    if not quote:
+        return None, None
+    with session.no_autoflush:  # the new claim is not in the session yet
+        others = repo.quoted_claims_of_others(session, group.id, source, COPY_CANDIDATES)
+    copied = copies.near_copy(quote, ((o.id, o.quote) for o in others))
+    if copied is None:
+        return None, None
+    original = next(o for o in others if o.id == copied)
+    return copied, original.origin or original.source_name
 
 
 # A group's verdict is kept up to date claim by claim, with work bounded by the number of sources
@@ -420,7 +441,10 @@ def _store_verdict(
         preferred = verdicts.backings([claim_view(r) for r in rows])
         consensus = verdicts.ruled_consensus(preferred, [r.rank_reason or "" for r in rows])
     else:
-        consensus = verdicts.consensus([_backing(t) for t in tallies])
+        # Weighed by the sources' estimated reliability once it has been estimated (a batch job).
+        keys = sorted({t.source_key for t in tallies})
+        weights = repo.reliabilities(session, keys) if len(keys) > 1 else {}
+        consensus = verdicts.consensus([_backing(t) for t in tallies], weights or None)
     group.consensus = _consensus_json(consensus)
     group.updated_at = utcnow()
 
@@ -845,6 +869,119 @@ def topic_conflicts(ctx: Context, slug: str, as_of: date | None = None) -> Topic
         key=lambda v: (-v.group.sources, -v.group.size, v.group.id),
     )
     return TopicConflicts(TopicSummary(topic.slug, topic.label, len(then), len(disputed)), disputed)
+
+
+# --- sources -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Estimate:
+    claims: int
+    sources: int
+    iterations: int
+    converged: bool
+    groups_refreshed: int
+
+
+# Groups re-evaluated per write transaction after an estimate: short enough that POSTs never wait long.
+REFRESH_BATCH = 200
+
+
+def estimate_reliability(ctx: Context, settings: truth.Settings = truth.DEFAULT) -> Estimate:
+    """Estimate every source's reliability from all counted claims (truth discovery over the
+    groups), store it, and re-weigh the consensus of every group with more than one source.
+
+    A batch job (`ceksilang reliability`), never part of a POST: reading and estimating hold no
+    lock, and the groups are re-evaluated a few hundred per transaction. The same data gives the
+    same result.
+    """
+    with ctx.db.reading() as session:
+        rows = list(repo.counted_claim_rows(session))
+    claims = [
+        truth.Claim(
+            item=r.group_id,
+            source=r.source_key,
+            low=r.value_low,
+            high=r.value_high,
+            label=r.value_label,
+            hedge=r.value_hedge,
+            origin=_origin_key(r.origin, r.source_name) if r.origin else None,
+        )
+        for r in rows
+    ]
+    found = truth.discover(claims, settings)
+    names = {r.source_key: r.source_name for r in rows}
+    now = utcnow()
+    scores = [
+        Source(
+            key=key,
+            name=names[key],
+            reliability=round(score.reliability, 4),
+            claims=score.claims,
+            agreements=score.agreements,
+            conflicts=score.conflicts,
+            estimated_at=now,
+        )
+        for key, score in sorted(found.sources.items())
+    ]
+    with ctx.db.writing() as session:
+        repo.replace_sources(session, scores)
+    with ctx.db.reading() as session:
+        group_ids = repo.groups_with_several_sources(session)
+    refreshed = 0
+    for start in range(0, len(group_ids), REFRESH_BATCH):
+        with ctx.db.writing() as session:
+            for group in repo.groups_by_ids(session, group_ids[start : start + REFRESH_BATCH]):
+                before = group.consensus
+                _store_verdict(session, group, list(group.conflicts or []))
+                refreshed += group.consensus != before
+    return Estimate(len(claims), len(scores), found.iterations, found.converged, refreshed)
+
+
+@dataclass(frozen=True)
+class SourceView:
+    name: str
+    claims: int
+    groups: int
+    reliability: float | None
+    agreements: int | None
+    conflicts: int | None
+    estimated_at: datetime | None
+    latest_claims: list[Claim] = field(default_factory=list)
+
+
+def _source_view(row: Any, latest: list[Claim] | None = None) -> SourceView:
+    estimate = row.Source
+    return SourceView(
+        name=row.name, claims=row.claim_count, groups=row.group_count,
+        reliability=estimate.reliability if estimate else None,
+        agreements=estimate.agreements if estimate else None,
+        conflicts=estimate.conflicts if estimate else None,
+        estimated_at=estimate.estimated_at if estimate else None, latest_claims=latest or [],
+    )  # fmt: skip
+
+
+def list_sources(ctx: Context, *, q: str | None, page: int, per_page: int) -> repo.Page:
+    with ctx.db.reading() as session:
+        found = repo.sources_page(session, q=source_key(q) if q else None, page=page, per_page=per_page)
+    return repo.Page([_source_view(r) for r in found.items], found.total, found.page, found.per_page)
+
+
+# Claims shown with a source.
+SOURCE_LATEST_CLAIMS = 20
+
+
+def get_source(ctx: Context, name: str) -> SourceView:
+    key = source_key(name)
+    with ctx.db.reading() as session:
+        row = repo.source_row(session, key) if key else None
+        if row is None:
+            raise UnknownSource(name)
+        latest = repo.claims_page(
+            session, source=key, q=None, topic=None, group_id=None, include_retracted=False,
+            page=1, per_page=SOURCE_LATEST_CLAIMS,
+        ).items  # fmt: skip
+    return _source_view(row, latest)
 
 
 def check_health(ctx: Context) -> None:

@@ -53,3 +53,10 @@ MAX_ABS_VALUE = 1e15
 def exact_slack(value: float) -> float:
     """Half-width used around an exact figure when comparing it with another value."""
     return abs(value) * EXACT_RELATIVE
+
+
+# Two quotes at least this similar (rapidfuzz ratio, 0-100, on folded text) are one text printed
+# twice: the later claim relies on the earlier one's origin. Quotes shorter than the minimum say
+# too little to tell a copy from a common phrase.
+COPY_QUOTE_SIMILARITY = 90
+COPY_QUOTE_MIN_CHARS = 60

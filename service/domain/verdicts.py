@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -147,17 +147,26 @@ def find_conflicts(
     return tuple(found)
 
 
-def consensus(backed: Sequence[Backing]) -> Consensus | None:
-    """The value backed by the most independent origins; None when no value leads alone."""
+def consensus(backed: Sequence[Backing], reliability: Mapping[str, float] | None = None) -> Consensus | None:
+    """The value backed by the most independent origins; None when no value leads alone.
+
+    With `reliability` (source name -> estimated reliability), each origin weighs as the most
+    reliable source relying on it, instead of one each; the explanation then gives the weights.
+    """
     if not backed:
         return None
-    backers = _label_backers(backed) if backed[0].value.hedge == LABEL else _numeric_backers(backed)
+    weight = _origin_weights(backed, reliability)
+    if backed[0].value.hedge == LABEL:
+        backers = _label_backers(backed, weight)
+    else:
+        backers = _numeric_backers(backed, weight)
     if backers is None:
         return None
     origins = {b.origin_key for b in backed}
     support_origins = {b.origin_key for b in backers}
-    # One imaginary dissenting origin: a lone source never reads as certainty.
-    confidence = round(len(support_origins) / (len(origins) + 1), 3)
+    # One imaginary dissenting origin of full weight: a lone source never reads as certainty.
+    supported = sum(weight[o] for o in support_origins)
+    confidence = round(supported / (sum(weight[o] for o in origins) + 1), 3)
     first = backers[0].value
     if first.hedge == LABEL:
         low = high = None
@@ -169,10 +178,14 @@ def consensus(backed: Sequence[Backing]) -> Consensus | None:
         hedge = _hedge_of(low, high, backers)
         shown = format_value(Value(None, low, high, first.unit, first.dimension, hedge))
     names = sorted({b.origin_name for b in backers}, key=str.casefold)
+    if reliability is not None:
+        name_weight = {b.origin_name: weight[b.origin_key] for b in backers}
+        names = [f"{n} {name_weight[n]:.2f}" for n in names]
     support = sum(b.claims for b in backers)
     total = sum(b.claims for b in backed)
+    weighed = " weighed by reliability" if reliability is not None else ""
     explanation = (
-        f"{shown}: backed by {len(support_origins)} of {len(origins)} independent origins "
+        f"{shown}: backed by {len(support_origins)} of {len(origins)} independent origins{weighed} "
         f"({', '.join(names)}); {total - support} of {total} claims disagree"
     )
     return Consensus(
@@ -233,22 +246,36 @@ def _hedge_of(low: float | None, high: float | None, backers: Sequence[Backing])
     return "at_least" if high is None else "at_most"
 
 
-def _label_backers(claims: Sequence[Backing]) -> list[Backing] | None:
+def _label_backers(claims: Sequence[Backing], weight: Mapping[str, float]) -> list[Backing] | None:
     by_label: dict[str | None, list[Backing]] = {}
     for claim in claims:
         by_label.setdefault(claim.value.label, []).append(claim)
-    ranked = sorted(by_label.values(), key=lambda cs: -len({c.origin_key for c in cs}))
-    if len(ranked) > 1 and _origins(ranked[0]) == _origins(ranked[1]):
+
+    def support(backers: Sequence[Backing]) -> float:
+        return sum(weight[o] for o in {c.origin_key for c in backers})
+
+    ranked = sorted(by_label.values(), key=lambda cs: -support(cs))
+    if len(ranked) > 1 and abs(support(ranked[0]) - support(ranked[1])) <= _TIE:
         return None
     return ranked[0]
 
 
-def _origins(claims: Sequence[Backing]) -> int:
-    return len({c.origin_key for c in claims})
+def _origin_weights(backed: Sequence[Backing], reliability: Mapping[str, float] | None) -> dict[str, float]:
+    """Each origin's weight: 1, or the reliability of the most reliable source relying on it."""
+    weight: dict[str, float] = {}
+    for b in backed:
+        w = 1.0 if reliability is None else reliability.get(b.source, _PRIOR_RELIABILITY)
+        weight[b.origin_key] = max(weight.get(b.origin_key, 0.0), w)
+    return weight
 
 
-def _numeric_backers(claims: Sequence[Backing]) -> list[Backing] | None:
-    """Sweep the widened intervals; the point covered by the most origins wins if it leads alone.
+# A source never estimated weighs as truth discovery's prior for new sources.
+_PRIOR_RELIABILITY = 0.8
+_TIE = 1e-9
+
+
+def _numeric_backers(claims: Sequence[Backing], weight: Mapping[str, float]) -> list[Backing] | None:
+    """Sweep the widened intervals; the point backed by the most origin weight wins if it leads alone.
 
     O(n log n): a group can hold thousands of claims about one much-reported figure.
     """
@@ -261,6 +288,7 @@ def _numeric_backers(claims: Sequence[Backing]) -> list[Backing] | None:
     counts: Counter[str] = Counter()
     best: list[int] = []
     best_origins: frozenset[str] = frozenset()
+    best_support = 0.0
     tied = False
     j = 0
     while j < len(events):
@@ -270,10 +298,10 @@ def _numeric_backers(claims: Sequence[Backing]) -> list[Backing] | None:
             active[i] = None
             counts[claims[i].origin_key] += 1
             j += 1
-        support = len(counts)
-        if support > len(best_origins):
-            best, best_origins, tied = list(active), frozenset(counts), False
-        elif support and support == len(best_origins) and frozenset(counts) != best_origins:
+        support = sum(weight[o] for o in counts)
+        if support > best_support + _TIE:
+            best, best_origins, best_support, tied = list(active), frozenset(counts), support, False
+        elif counts and abs(support - best_support) <= _TIE and frozenset(counts) != best_origins:
             tied = True  # other origins back another value just as strongly
         while j < len(events) and events[j][0] == x and events[j][1] == 1:
             i = events[j][2]

@@ -17,6 +17,9 @@ claims = Blueprint("claims", __name__, description="Claims: one source saying on
 groups = Blueprint("groups", __name__, description="Groups: all claims about the same measurable thing")
 topics = Blueprint("topics", __name__, description="Topics: broad stories and their conflicts")
 documents = Blueprint("documents", __name__, description="Documents: whole articles read into claims")
+sources = Blueprint(
+    "sources", __name__, description="Sources: outlets, their claims and estimated reliability"
+)
 health = Blueprint("health", __name__, description="Service health")
 
 
@@ -104,6 +107,24 @@ class GroupCollection(MethodView):
     def get(self, args: dict[str, Any]) -> Any:
         """List groups; `q` matches labels fuzzily."""
         return usecases.list_groups(ctx(), **args)
+
+
+@sources.route("/sources")
+class SourceCollection(MethodView):
+    @sources.arguments(s.SourceQuery, location="query")
+    @sources.response(200, s.OutletPageOut)
+    def get(self, args: dict[str, Any]) -> Any:
+        """List outlets with their claim counts and estimated reliability, most claims first."""
+        return usecases.list_sources(ctx(), **args)
+
+
+@sources.route("/sources/<name>")
+class SourceItem(MethodView):
+    @sources.response(200, s.OutletDetailOut)
+    @sources.alt_response(404, schema=s.ProblemOut)
+    def get(self, name: str) -> Any:
+        """One outlet: counts, estimated reliability, agreements and conflicts, its latest claims."""
+        return usecases.get_source(ctx(), name)
 
 
 @groups.route("/groups/<group_id>")

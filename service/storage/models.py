@@ -155,8 +155,25 @@ class Claim(ValueColumns, Base):
     rank_reason: Mapped[str | None] = mapped_column(String(300))
     ranked_by: Mapped[str | None] = mapped_column(String(200))
     ranked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A claim whose quote nearly copies an earlier claim's of another source: that claim's id. It
+    # then relies on that claim's origin, so the two count once.
+    copy_of: Mapped[int | None] = mapped_column(Integer)
 
     group: Mapped[Group] = relationship(back_populates="claims")
+
+
+class Source(Base):
+    """An outlet's reliability, as last estimated from all its claims (`ceksilang reliability`)."""
+
+    __tablename__ = "sources"
+
+    key: Mapped[str] = mapped_column(String(800), primary_key=True)  # as claims.source_key
+    name: Mapped[str] = mapped_column(String(200))
+    reliability: Mapped[float] = mapped_column(Float)
+    claims: Mapped[int] = mapped_column(Integer)
+    agreements: Mapped[int] = mapped_column(Integer)
+    conflicts: Mapped[int] = mapped_column(Integer)
+    estimated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Ruling(Base):

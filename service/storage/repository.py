@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, text, true
+from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, text, true
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
@@ -21,6 +21,7 @@ from service.storage.models import (
     Group,
     GroupTally,
     Ruling,
+    Source,
     SubjectForm,
     Topic,
     utcnow,
@@ -417,3 +418,96 @@ def migration_revision(session: Session) -> str | None:
         if "no such table" in str(exc.orig):
             return None
         raise
+
+
+# --- sources -----------------------------------------------------------------------------------
+
+
+def quoted_claims_of_others(session: Session, group_id: int, source_key: str, limit: int) -> list[Any]:
+    """The latest quoted claims of a group by other sources: where a near-copy would come from."""
+    query = (
+        select(Claim.id, Claim.quote, Claim.origin, Claim.source_name)
+        .where(_listed_in(group_id), Claim.source_key != source_key, Claim.quote.is_not(None))
+        .order_by(Claim.id.desc())
+        .limit(limit)
+    )
+    return list(session.execute(query))
+
+
+def reliabilities(session: Session, source_keys: Sequence[str]) -> dict[str, float]:
+    """Estimated reliability by source name, for those of these sources that were estimated."""
+    if not source_keys:
+        return {}
+    rows = session.execute(select(Source.name, Source.reliability).where(Source.key.in_(list(source_keys))))
+    return {name: reliability for name, reliability in rows}
+
+
+def any_source_estimated(session: Session) -> bool:
+    return session.scalar(select(Source.key).limit(1)) is not None
+
+
+def counted_claim_rows(session: Session) -> Iterator[Any]:
+    """Every claim the verdicts count, as plain rows in group order: what reliability is estimated from."""
+    query = (
+        select(
+            Claim.id,
+            Claim.group_id,
+            Claim.source_key,
+            Claim.source_name,
+            Claim.origin,
+            Claim.value_low,
+            Claim.value_high,
+            Claim.value_label,
+            Claim.value_hedge,
+        )
+        .where(Claim.retracted_at.is_(None), Claim.rank != "deprecated")
+        .order_by(Claim.group_id, Claim.id)
+    )
+    yield from session.execute(query.execution_options(yield_per=5000))
+
+
+def groups_with_several_sources(session: Session) -> list[int]:
+    return list(session.scalars(select(Group.id).where(Group.sources > 1).order_by(Group.id)))
+
+
+def replace_sources(session: Session, sources: Sequence[Source]) -> None:
+    """The new estimate replaces the old one whole."""
+    session.execute(delete(Source))
+    session.add_all(sources)
+
+
+def sources_page(session: Session, *, q: str | None, page: int, per_page: int) -> Page:
+    """Every outlet with claims, with its estimate when there is one: most claims first."""
+    counted = (
+        select(
+            Claim.source_key.label("key"),
+            func.min(Claim.source_name).label("name"),
+            func.count(Claim.id).label("claim_count"),
+            func.count(func.distinct(Claim.group_id)).label("group_count"),
+        )
+        .where(Claim.retracted_at.is_(None))
+        .group_by(Claim.source_key)
+        .subquery()
+    )
+    query = select(counted, Source).outerjoin(Source, Source.key == counted.c.key)
+    if q:
+        query = query.where(counted.c.key.contains(q))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    ordered = query.order_by(counted.c.claim_count.desc(), counted.c.key)
+    rows = list(session.execute(ordered.limit(per_page).offset((page - 1) * per_page)))
+    return Page(rows, total, page, per_page)
+
+
+def source_row(session: Session, key: str) -> Any | None:
+    counted = (
+        select(
+            Claim.source_key.label("key"),
+            func.min(Claim.source_name).label("name"),
+            func.count(Claim.id).label("claim_count"),
+            func.count(func.distinct(Claim.group_id)).label("group_count"),
+        )
+        .where(Claim.retracted_at.is_(None), Claim.source_key == key)
+        .group_by(Claim.source_key)
+        .subquery()
+    )
+    return session.execute(select(counted, Source).outerjoin(Source, Source.key == counted.c.key)).first()

@@ -80,3 +80,22 @@ def test_import_stores_good_lines_and_reports_bad_ones_by_line_number(env, tmp_p
     stored = _claims(env["CEKSILANG_DATABASE_URL"])
     assert sorted(c["source"]["name"] for c in stored) == ["Antara", "Kompas.com"]
     assert stored[0]["group_id"] == stored[1]["group_id"]
+
+
+def test_reliability_is_estimated_from_the_seeded_claims(env) -> None:
+    from service.app import create_app
+    from service.config import Config
+
+    runner = CliRunner()
+    assert runner.invoke(main, ["seed"]).exit_code == 0
+    result = runner.invoke(main, ["reliability"])
+    assert result.exit_code == 0, result.output
+    assert "5 sources from 10 claims" in result.output
+    config = Config()
+    config.DATABASE_URL = env["CEKSILANG_DATABASE_URL"]
+    app = create_app(config)
+    page = app.test_client().get("/sources").get_json()
+    app.extensions["ceksilang"].db.dispose()
+    assert page["total"] == 5
+    assert all(0 < s["reliability"] < 1 and s["estimated_at"] for s in page["items"])
+    assert runner.invoke(main, ["reliability", "--every", "5"]).exit_code == 2  # at least a minute
