@@ -476,8 +476,8 @@ def replace_sources(session: Session, sources: Sequence[Source]) -> None:
     session.add_all(sources)
 
 
-def sources_page(session: Session, *, q: str | None, page: int, per_page: int) -> Page:
-    """Every outlet with claims, with its estimate when there is one: most claims first."""
+def _outlets(*where: ColumnElement[bool]) -> Select[Any]:
+    """Outlets with their active claims counted, and their estimate when there is one."""
     counted = (
         select(
             Claim.source_key.label("key"),
@@ -485,29 +485,22 @@ def sources_page(session: Session, *, q: str | None, page: int, per_page: int) -
             func.count(Claim.id).label("claim_count"),
             func.count(func.distinct(Claim.group_id)).label("group_count"),
         )
-        .where(Claim.retracted_at.is_(None))
+        .where(Claim.retracted_at.is_(None), *where)
         .group_by(Claim.source_key)
         .subquery()
     )
-    query = select(counted, Source).outerjoin(Source, Source.key == counted.c.key)
-    if q:
-        query = query.where(counted.c.key.contains(q))
+    return select(counted, Source).outerjoin(Source, Source.key == counted.c.key)
+
+
+def sources_page(session: Session, *, q: str | None, page: int, per_page: int) -> Page:
+    """Every outlet with claims, with its estimate when there is one: most claims first."""
+    query = _outlets(Claim.source_key.contains(q, autoescape=True)) if q else _outlets()
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    ordered = query.order_by(counted.c.claim_count.desc(), counted.c.key)
+    counted = query.selected_columns
+    ordered = query.order_by(counted.claim_count.desc(), counted.key)
     rows = list(session.execute(ordered.limit(per_page).offset((page - 1) * per_page)))
     return Page(rows, total, page, per_page)
 
 
 def source_row(session: Session, key: str) -> Any | None:
-    counted = (
-        select(
-            Claim.source_key.label("key"),
-            func.min(Claim.source_name).label("name"),
-            func.count(Claim.id).label("claim_count"),
-            func.count(func.distinct(Claim.group_id)).label("group_count"),
-        )
-        .where(Claim.retracted_at.is_(None), Claim.source_key == key)
-        .group_by(Claim.source_key)
-        .subquery()
-    )
-    return session.execute(select(counted, Source).outerjoin(Source, Source.key == counted.c.key)).first()
+    return session.execute(_outlets(Claim.source_key == key)).first()
