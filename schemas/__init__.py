@@ -347,6 +347,10 @@ class GroupSummaryOut(Schema):
     event_date = fields.Date(allow_none=True)
     size = fields.Integer()
     sources = fields.Integer()
+    independent_origins = fields.Integer(
+        attribute="origins",
+        metadata={"description": "distinct origins: a shared declared origin or a copied quote counts once"},
+    )
     conflict = fields.Boolean()
     conflicts = fields.List(fields.Nested(ConflictOut))
     consensus = fields.Nested(ConsensusOut, allow_none=True)

@@ -434,6 +434,7 @@ def _store_verdict(
         tallies = repo.tallies(session, group.id)
     group.size = sum(t.claims for t in tallies)
     group.sources = len({t.source_key for t in tallies})
+    group.origins = len({t.origin_key for t in tallies})
     group.conflicts = conflicts
     group.conflict = bool(conflicts)
     if group.preferred:  # an editor's ruling binds the consensus
@@ -747,6 +748,7 @@ class GroupSnapshot:
     event_date: date | None
     size: int
     sources: int
+    origins: int
     conflict: bool
     conflicts: list[dict[str, Any]]
     consensus: dict[str, Any] | None
@@ -760,7 +762,9 @@ def _as_it_stood(ctx: Context, group: Group, claims: list[Claim], day: date) -> 
     snapshot = GroupSnapshot(
         id=group.id, label=group.label, topic_slug=group.topic_slug, unit=group.unit,
         dimension=group.dimension, event_date=group.event_date, size=len(said),
-        sources=len({c.source_key for c in said}), conflict=bool(conflicts), conflicts=conflicts,
+        sources=len({c.source_key for c in said}),
+        origins=len({_origin_key(c.origin, c.source_name) for c in said if c.rank != "deprecated"}),
+        conflict=bool(conflicts), conflicts=conflicts,
         consensus=_moment_consensus(moment, said) if moment else None,
     )  # fmt: skip
     return GroupView(snapshot, said)  # type: ignore[arg-type]

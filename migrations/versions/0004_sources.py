@@ -1,4 +1,4 @@
-"""Sources: each outlet's estimated reliability; claims whose quote copies another's.
+"""Sources: each outlet's estimated reliability; claims whose quote copies another's; origins per group.
 
 Revision ID: 0004
 Revises: 0003
@@ -29,9 +29,18 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("claims") as batch:
         batch.add_column(sa.Column("copy_of", sa.Integer(), nullable=True))
+    with op.batch_alter_table("groups") as batch:
+        batch.add_column(sa.Column("origins", sa.Integer(), nullable=False, server_default="0"))
+    # Groups stored before: their distinct origins, from the tallies.
+    op.execute(
+        "UPDATE groups SET origins = (SELECT count(DISTINCT origin_key) FROM group_tallies t "
+        "WHERE t.group_id = groups.id)"
+    )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("groups") as batch:
+        batch.drop_column("origins")
     with op.batch_alter_table("claims") as batch:
         batch.drop_column("copy_of")
     op.drop_table("sources")

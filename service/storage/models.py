@@ -80,6 +80,8 @@ class Group(Base):
     event_date: Mapped[date | None] = mapped_column(Date)
     size: Mapped[int] = mapped_column(Integer, default=0)
     sources: Mapped[int] = mapped_column(Integer, default=0)
+    # Distinct origins among the counted claims: a shared declared origin or a copied quote counts once.
+    origins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     conflict: Mapped[bool] = mapped_column(Boolean, default=False)
     # Active claims an editor ruled preferred: when any, they set the consensus.
     preferred: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -85,6 +85,7 @@ def test_a_claim_whose_quote_copies_another_counts_with_its_origin(client) -> No
     # 120 from one origin (Antara, printed twice) against 98 from two: 98 leads.
     assert group["consensus"]["low"] == 98
     assert "2 of 3 independent origins" in group["consensus"]["explanation"]
+    assert (group["sources"], group["independent_origins"]) == (4, 3)
 
 
 def test_an_unknown_source_is_404(client) -> None:
