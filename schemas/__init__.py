@@ -494,3 +494,65 @@ class ProblemOut(Schema):
     errors = fields.Dict(
         keys=fields.String(), values=fields.Raw(), metadata={"description": "messages by field name"}
     )
+
+
+# --- webhooks ----------------------------------------------------------------------------------
+
+
+class WebhookIn(_Strict):
+    url = fields.Url(
+        required=True,
+        schemes={"http", "https"},
+        require_tld=False,
+        validate=validate.Length(max=2000),
+        metadata={
+            "description": "where events are POSTed: http or https",
+            "example": "https://example.org/hook",
+        },
+    )
+    topic = Text(
+        load_default=None,
+        allow_none=True,
+        validate=[validate.Length(min=1, max=120), validate.Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$")],
+        metadata={"description": "a topic slug: events of that topic only; none for every topic"},
+    )
+    secret = Text(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(min=16, max=200),
+        metadata={"description": "the HMAC key of the signatures; generated when not given"},
+    )
+
+
+class WebhookOut(Schema):
+    id = Id()
+    url = fields.String()
+    topic = fields.String(attribute="topic_slug", allow_none=True)
+    created_at = fields.DateTime()
+
+
+class WebhookCreatedOut(WebhookOut):
+    secret = fields.String(
+        metadata={"description": "the HMAC key of X-CekSilang-Signature: shown this once, never listed"}
+    )
+
+    def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:
+        if attr == "secret":
+            return obj.secret
+        return super().get_attribute(obj.webhook, attr, default)
+
+
+class DeliveryOut(Schema):
+    event_id = fields.Function(lambda d: d.event.event_id)
+    type = fields.Function(lambda d: d.event.type, metadata={"enum": ["claim.conflicts", "group.conflict"]})
+    status = fields.String(metadata={"enum": ["pending", "delivered", "failed"]})
+    status_code = fields.Integer(allow_none=True, metadata={"description": "the receiver's last answer"})
+    attempts = fields.Integer()
+    last_error = fields.String(allow_none=True)
+    next_attempt_at = fields.DateTime(allow_none=True)
+    delivered_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class DeliveryPageOut(_PageOut):
+    items = fields.List(fields.Nested(DeliveryOut))

@@ -79,7 +79,16 @@ def create_app(config: Config | None = None) -> Flask:
     )
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     app.extensions["ceksilang.api"] = api
-    blueprints = (views.claims, views.documents, views.groups, views.topics, views.sources, views.health)
+    blueprints = (
+        views.claims,
+        views.documents,
+        views.groups,
+        views.topics,
+        views.sources,
+        views.exporting,
+        views.alerts,
+        views.health,
+    )
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
     app.add_url_rule("/metrics", "metrics", lambda: observability.metrics_response(db))

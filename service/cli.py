@@ -282,6 +282,34 @@ def reliability(every: int | None) -> None:
         time.sleep(every)
 
 
+@main.group("webhooks")
+def webhooks_group() -> None:
+    """Alerts: deliver the webhook events waiting in the outbox."""
+
+
+@webhooks_group.command("deliver")
+@click.option("--every", type=click.FloatRange(min=0.1), default=None,
+              help="look again every this many seconds, until stopped (else one round)")  # fmt: skip
+def webhooks_deliver(every: float | None) -> None:
+    """Send the due webhook events, signed; failures are retried later with back-off."""
+    import time
+
+    from service import webhooks
+
+    config = Config()
+    context = _context(config)
+    settings = webhooks.Settings.from_config(vars(config))
+    while True:
+        report = webhooks.deliver_due(context.db, settings)
+        if report.attempted or every is None:
+            click.echo(
+                f"webhooks: {report.delivered} delivered, {report.retrying} to retry, {report.failed} failed"
+            )
+        if every is None:
+            return
+        time.sleep(every)
+
+
 @main.group("bench")
 def bench_group() -> None:
     """Benchmarks on public data sets."""

@@ -21,6 +21,16 @@ def _int(name: str, default: int) -> int:
         raise RuntimeError(f"{name} must be a whole number, got {raw!r}") from exc
 
 
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise RuntimeError(f"{name} must be a number, got {raw!r}") from exc
+
+
 def _list(name: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
 
@@ -56,6 +66,13 @@ class Config:
         self.LOG_LEVEL = os.environ.get("CEKSILANG_LOG_LEVEL", "info")
         # SQLite: how long a writer waits for another worker's transaction before giving up.
         self.SQLITE_BUSY_TIMEOUT_MS = _int("CEKSILANG_SQLITE_BUSY_TIMEOUT_MS", 15_000)
+        # Webhooks: attempts per event, the back-off after the first failure (doubled each time,
+        # capped), the wait for a receiver, and (when above 0) a delivery thread in each worker.
+        self.WEBHOOK_MAX_ATTEMPTS = _int("CEKSILANG_WEBHOOK_MAX_ATTEMPTS", 5)
+        self.WEBHOOK_BACKOFF_SECONDS = _float("CEKSILANG_WEBHOOK_BACKOFF_SECONDS", 30)
+        self.WEBHOOK_BACKOFF_MAX_SECONDS = _float("CEKSILANG_WEBHOOK_BACKOFF_MAX_SECONDS", 3600)
+        self.WEBHOOK_TIMEOUT_SECONDS = _float("CEKSILANG_WEBHOOK_TIMEOUT_SECONDS", 10)
+        self.WEBHOOK_DELIVER_EVERY = _float("CEKSILANG_WEBHOOK_DELIVER_EVERY", 0)
 
         self.API_TITLE = "Cek Silang"
         self.API_VERSION = "0.1.0"

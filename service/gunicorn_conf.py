@@ -63,6 +63,18 @@ def on_starting(server: Any) -> None:
             os.unlink(path)
 
 
+def post_worker_init(worker: Any) -> None:
+    """With CEKSILANG_WEBHOOK_DELIVER_EVERY set, each worker delivers webhook events in a thread of its
+    own (leases keep two workers from sending the same one); requests never wait for it."""
+    from service import webhooks
+
+    app = worker.wsgi
+    every = app.config.get("WEBHOOK_DELIVER_EVERY") or 0
+    if every > 0:
+        settings = webhooks.Settings.from_config(app.config)
+        webhooks.start_background(app.extensions["ceksilang"].db, settings, every)
+
+
 def child_exit(server: Any, worker: Any) -> None:
     from prometheus_client import multiprocess
 

@@ -15,6 +15,7 @@ from rapidfuzz import fuzz, process
 from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session
 
+from service import webhooks
 from service.domain import copies, matching, truth, verdicts
 from service.domain.matching import Lexicon, Subject, fold
 from service.domain.values import (
@@ -339,6 +340,8 @@ def _store(
     repo.add_form(session, group, subject, new_group=fresh)
     session.flush()
     conflicting = _count_in(ctx, session, group, claim, new_group=fresh)
+    if conflicting:  # told to webhooks in this transaction: committed with the claim, or not at all
+        webhooks.claim_conflicts(session, claim, group, conflicting)
     return claim, ranking.related, conflicting
 
 
@@ -428,7 +431,11 @@ def _store_verdict(
     conflicts: list[dict[str, Any]],
     tallies: list[GroupTally] | None = None,
 ) -> None:
-    """The group's size, sources, conflicts and consensus, from its tallies (read unless given)."""
+    """The group's size, sources, conflicts and consensus, from its tallies (read unless given).
+
+    A group that turns into a conflict is told to webhooks, in the caller's transaction.
+    """
+    was_conflict = bool(group.conflict)
     if tallies is None:
         session.flush()
         tallies = repo.tallies(session, group.id)
@@ -448,6 +455,8 @@ def _store_verdict(
         consensus = verdicts.consensus([_backing(t) for t in tallies], weights or None)
     group.consensus = _consensus_json(consensus)
     group.updated_at = utcnow()
+    if group.conflict and not was_conflict:
+        webhooks.group_conflict(session, group)
 
 
 def _backing(row: Any) -> verdicts.Backing:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, g
+from flask import Response, current_app, g, json, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 import schemas as s
-from service import usecases
+from service import exports, usecases, webhooks
 from service.http.guard import SECURITY
 from service.usecases import ClaimInput, Context, DocumentInput
 
@@ -21,6 +21,12 @@ sources = Blueprint(
     "sources", __name__, description="Sources: outlets, their claims and estimated reliability"
 )
 health = Blueprint("health", __name__, description="Service health")
+exporting = Blueprint(
+    "exports", __name__, description="Exports: claims as CSV for spreadsheets, groups as ClaimReview"
+)
+alerts = Blueprint(
+    "webhooks", __name__, description="Webhooks: signed events when a new claim breaks from the consensus"
+)
 
 
 def ctx() -> Context:
@@ -184,3 +190,102 @@ class Ready(MethodView):
         """Ready for traffic: the database answers and its schema is current."""
         readiness = usecases.check_ready(ctx())
         return {"status": "ready", **vars(readiness)}
+
+
+CSV_SCHEMA = {"type": "string", "description": "UTF-8 with a byte order mark; one row per active claim"}
+CSV_HEADERS = {
+    "Content-Disposition": {"description": "attachment; filename=...", "schema": {"type": "string"}}
+}
+
+
+def _csv(export: exports.Export) -> Response:
+    response = Response(export.text.encode("utf-8"), mimetype="text/csv")
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    return response
+
+
+@exporting.route("/topics/<slug>/export.csv")
+class TopicExport(MethodView):
+    @exporting.response(200, CSV_SCHEMA, content_type="text/csv", headers=CSV_HEADERS,
+                        description="the topic's claims, one row each")  # fmt: skip
+    @exporting.alt_response(404, schema=s.ProblemOut)
+    def get(self, slug: str) -> Response:
+        """Every active claim of a topic's groups as CSV, for a spreadsheet."""
+        return _csv(exports.topic_csv(ctx(), slug))
+
+
+@exporting.route("/groups/<group_id>/export.csv")
+class GroupExport(MethodView):
+    @exporting.response(200, CSV_SCHEMA, content_type="text/csv", headers=CSV_HEADERS,
+                        description="the group's claims, one row each")  # fmt: skip
+    @exporting.alt_response(404, schema=s.ProblemOut)
+    def get(self, group_id: str) -> Response:
+        """A group's active claims as CSV, for a spreadsheet."""
+        return _csv(exports.group_csv(ctx(), group_id))
+
+
+CLAIM_REVIEW_SCHEMA = {
+    "type": "object",
+    "description": "schema.org ClaimReview JSON-LD",
+    "required": ["@context", "@type", "claimReviewed", "itemReviewed", "reviewRating", "author"],
+    "properties": {
+        "@context": {"type": "string"},
+        "@type": {"type": "string", "enum": ["ClaimReview"]},
+        "url": {"type": "string"},
+        "claimReviewed": {"type": "string"},
+        "itemReviewed": {"type": "object"},
+        "reviewRating": {"type": "object"},
+        "author": {"type": "object"},
+        "datePublished": {"type": "string", "format": "date"},
+    },
+}
+
+
+@exporting.route("/groups/<group_id>/claimreview")
+class GroupClaimReview(MethodView):
+    @exporting.response(
+        200, CLAIM_REVIEW_SCHEMA, content_type="application/ld+json",
+        description="the group as schema.org ClaimReview, one appearance per source",
+    )  # fmt: skip
+    @exporting.alt_response(404, schema=s.ProblemOut)
+    def get(self, group_id: str) -> Response:
+        """A group as schema.org ClaimReview JSON-LD, for fact-checkers' publishing tools."""
+        review = exports.claim_review(ctx(), group_id, request.host_url)
+        return Response(json.dumps(review, ensure_ascii=False), mimetype="application/ld+json")
+
+
+@alerts.route("/webhooks")
+class WebhookCollection(MethodView):
+    @alerts.arguments(s.WebhookIn)
+    @alerts.doc(security=SECURITY)
+    @alerts.response(201, s.WebhookCreatedOut, description="registered; the secret is shown this once")
+    @alerts.alt_response(422, schema=s.ProblemOut, description="a field cannot be read")
+    def post(self, data: dict[str, Any]) -> Any:
+        """Register a webhook: signed events of one topic (or all) are POSTed to its URL."""
+        return webhooks.register(ctx().db, data["url"], data["topic"], data["secret"])
+
+    @alerts.response(200, s.WebhookOut(many=True))
+    def get(self) -> Any:
+        """List the webhooks (their secrets are never shown again)."""
+        return webhooks.list_webhooks(ctx().db)
+
+
+@alerts.route("/webhooks/<webhook_id>")
+class WebhookItem(MethodView):
+    @alerts.doc(security=SECURITY)
+    @alerts.response(204, description="removed, with its delivery log")
+    @alerts.alt_response(404, schema=s.ProblemOut)
+    def delete(self, webhook_id: str) -> None:
+        """Remove a webhook: nothing more is sent to it."""
+        webhooks.remove(ctx().db, webhook_id)
+
+
+@alerts.route("/webhooks/<webhook_id>/deliveries")
+class WebhookDeliveries(MethodView):
+    @alerts.arguments(s.PageArgs, location="query")
+    @alerts.response(200, s.DeliveryPageOut)
+    @alerts.alt_response(404, schema=s.ProblemOut)
+    def get(self, args: dict[str, Any], webhook_id: str) -> Any:
+        """The delivery log of a webhook, newest first: status, attempts, last error, next attempt."""
+        return webhooks.deliveries(ctx().db, webhook_id, args["page"], args["per_page"])
