@@ -59,7 +59,14 @@ def _pick_language() -> None:
 def _remember_language(response: Response) -> Response:
     asked = request.args.get("lang")
     if asked in text.LANGUAGES:
-        response.set_cookie(LANG_COOKIE, asked, max_age=LANG_COOKIE_MAX_AGE, samesite="Lax", httponly=True)
+        response.set_cookie(
+            LANG_COOKIE,
+            asked,
+            max_age=LANG_COOKIE_MAX_AGE,
+            samesite="Lax",
+            httponly=True,
+            secure=request.is_secure,
+        )
     response.vary.update(("Accept-Language", "Cookie"))
     return response
 
@@ -79,8 +86,9 @@ def _helpers() -> dict[str, Any]:
         return {}
     lang = g.get("lang", text.DEFAULT)
     other = "en" if lang == "id" else "id"
-    args = {**request.args, "lang": other}
-    switch = url_for(request.endpoint or "ui.index", **(request.view_args or {}), **args)
+    # The same page in the other language: only the search's own argument is carried over.
+    kept = {"q": request.args["q"]} if request.args.get("q") else {}
+    switch = url_for(request.endpoint or "ui.index", **{**kept, **(request.view_args or {}), "lang": other})
     return {
         "lang": lang,
         "t": text.words(lang),

@@ -121,6 +121,15 @@ def test_language_follows_accept_language_then_the_switch_which_is_remembered(cl
     assert "Accept-Language" in switched.headers["Vary"]
 
 
+def test_odd_query_arguments_do_not_break_a_page(client, seeded) -> None:
+    for query in ("slug=x&lang=en", "_external=1&endpoint=y&_anchor=%3Cb%3E", "lang=xx", "q=a&q=b"):
+        response = client.get(f"{TOPIC}?{query}")
+        assert response.status_code == 200, query
+        assert "<b>" not in _html(response)
+    switch = re.search(r'class="switch" href="([^"]*)"', _html(client.get("/ui/search?q=troops&page=2")))
+    assert switch and switch.group(1) == "/ui/search?q=troops&amp;lang=id"  # English was remembered above
+
+
 def test_hostile_text_is_escaped_everywhere(client) -> None:
     evil = '<script>alert("x")</script>'
     body = post(
