@@ -7,6 +7,7 @@ import re
 import pytest
 
 from tests.api.helpers import CALL, post
+from tests.conftest import ROOT
 
 TOPIC = "/ui/topics/russia-ukraine-crisis"
 
@@ -72,6 +73,17 @@ def test_the_group_page_has_the_chart_timeline_claims_and_rulings(client, seeded
     assert 'href="https://alinea.id/a"' in page
     assert "Reuters, dari intelijen AS" in page and "diutamakan" in page  # the ruling, in Indonesian
     assert "no overlap" in page  # the conflict's explanation
+
+
+def test_a_figure_read_from_an_article_is_highlighted_at_its_offsets(client) -> None:
+    text = (ROOT / "seeds" / "003_11bcd6a5151a72ac.txt").read_text(encoding="utf-8")
+    body = {"text": text, "source": {"name": "Liputan6.com"}, "published_at": "2021-12-08", "language": "id"}
+    response = client.post("/documents", json=body)
+    assert response.status_code == 201, response.get_json()
+    posted = response.get_json()
+    troops = next(c for c in posted["claims"] if c["value"]["unit"] == "troop")
+    page = _html(client.get(f"/ui/groups/{troops['group_id']}"))
+    assert "Ukraina mengatakan <mark>94.000 tentara</mark> Rusia dikerahkan" in page
 
 
 def test_the_source_page_shows_reliability_and_latest_claims(client, seeded) -> None:
