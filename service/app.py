@@ -19,6 +19,7 @@ from service.domain.matching import load_lexicon
 from service.http import guard, observability, views
 from service.http.problems import ProblemResponses, as_problem
 from service.storage.db import Database
+from service.ui import views as ui
 from service.usecases import Context
 
 log = logging.getLogger("ceksilang")
@@ -93,6 +94,7 @@ def create_app(config: Config | None = None) -> Flask:
         api.register_blueprint(blueprint)
     app.add_url_rule("/metrics", "metrics", lambda: observability.metrics_response(db))
     _register_error_handlers(app)
+    ui.register(app)  # the newsroom's pages at /ui/ (and / sends a browser there): not part of the API
     _serve_swagger_ui_locally(app)
     if not keys:
         log.warning("no API keys are set: anyone may write (local use only)")

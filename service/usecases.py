@@ -57,6 +57,8 @@ MAX_UNIT = 60
 MAX_GROUP_MATCHES = 20
 # Conflicting pairs listed with a group; `conflict` stays true past the list's end.
 MAX_CONFLICTS_LISTED = 100
+# How close a search's normalised subject must come to a group's (0-100; 100: all words of one in the other).
+FORM_SEARCH_CUTOFF = 80
 
 
 @dataclass(frozen=True)
@@ -829,14 +831,22 @@ def list_groups(
     with ctx.db.reading() as session:
         if not q:
             return repo.groups_page(session, topic=topic, conflict=conflict, page=page, per_page=per_page)
-        # Labels are few next to claims: fuzzy-rank them, then page through the ranking.
-        choices = dict(repo.group_forms(session, topic=topic, conflict=conflict))
-        query = fold(q)
-        ranked = process.extract(
-            query, {gid: fold(label) for gid, label in choices.items()},
+        # Labels are few next to claims: fuzzy-rank them, then page through the ranking. The
+        # normalised subjects are ranked too, so "Russian troops" finds "tentara Rusia".
+        labels = dict(repo.group_forms(session, topic=topic, conflict=conflict))
+        best: dict[int, float] = {}
+        for _label, score, gid in process.extract(
+            fold(q), {gid: fold(label) for gid, label in labels.items()},
             scorer=fuzz.WRatio, processor=None, score_cutoff=60, limit=None,
-        )  # fmt: skip
-        ids = [gid for _label, _score, gid in ranked]
+        ):  # fmt: skip
+            best[gid] = max(best.get(gid, 0.0), score)
+        form = matching.normalise_subject(q, ctx.lexicon).form
+        forms = repo.group_subject_forms(session, topic=topic, conflict=conflict) if form else []
+        for gid, other in forms:
+            score = fuzz.token_set_ratio(form, other)
+            if score >= FORM_SEARCH_CUTOFF:
+                best[gid] = max(best.get(gid, 0.0), score)
+        ids = sorted(best, key=lambda gid: (-best[gid], gid))
         start = (page - 1) * per_page
         items = repo.groups_by_ids(session, ids[start : start + per_page])
         return repo.Page(items, len(ids), page, per_page)
@@ -882,6 +892,60 @@ def topic_conflicts(ctx: Context, slug: str, as_of: date | None = None) -> Topic
         key=lambda v: (-v.group.sources, -v.group.size, v.group.id),
     )
     return TopicConflicts(TopicSummary(topic.slug, topic.label, len(then), len(disputed)), disputed)
+
+
+def topic_groups(ctx: Context, slug: str) -> TopicConflicts:
+    """Every group of a topic with its claims: those in conflict first, then most sources first."""
+    with ctx.db.reading() as session:
+        found = repo.topic_with_counts(session, slug)
+        if found is None:
+            raise UnknownTopic(slug)
+        topic, n, conflicting = found
+        groups = sorted(
+            repo.groups_of_topic(session, slug), key=lambda g: (not g.conflict, -g.sources, -g.size, g.id)
+        )
+        claims = repo.active_claims_of_groups(session, [g.id for g in groups])
+    summary = TopicSummary(topic.slug, topic.label, n, conflicting)
+    return TopicConflicts(summary, [GroupView(g, claims[g.id]) for g in groups])
+
+
+@dataclass(frozen=True)
+class RulingView:
+    claim_id: int
+    source_name: str
+    rank: str
+    reason: str
+    ruled_by: str
+    ruled_at: datetime
+
+
+def group_rulings(ctx: Context, group_id: str) -> list[RulingView]:
+    """Every editor's ruling on a group's claims, oldest first."""
+    with ctx.db.reading() as session:
+        group = _group(session, group_id)
+        rows = repo.rulings_of_group(session, group.id)
+        return [
+            RulingView(claim.id, claim.source_name, r.rank, r.reason, r.ruled_by, r.ruled_at)
+            for r, claim in rows
+        ]
+
+
+def quote_figures(ctx: Context, claims: Sequence[Claim]) -> dict[int, tuple[int, int]]:
+    """Where each claim's figure stands in its quote, for claims read from an article whose
+    offsets place the figure inside the quote: claim id -> (start, end) within the quote."""
+    placed = [c for c in claims if c.document_id and c.quote and c.value_start is not None]
+    with ctx.db.reading() as session:
+        texts = repo.document_texts(session, sorted({c.document_id for c in placed if c.document_id}))
+    found: dict[int, tuple[int, int]] = {}
+    for claim in placed:
+        text, quote = texts.get(claim.document_id or 0), claim.quote or ""
+        start, end = claim.value_start or 0, claim.value_end or 0
+        if text is None or end <= start:
+            continue
+        at = text.rfind(quote, max(0, end - len(quote)), start + len(quote))
+        if at >= 0 and at <= start and end <= at + len(quote):
+            found[claim.id] = (start - at, end - at)
+    return found
 
 
 # --- sources -----------------------------------------------------------------------------------

@@ -165,6 +165,12 @@ _DOCS_POLICY = (
     "script-src 'self' 'unsafe-inline'; frame-ancestors 'none'"
 )
 
+# The pages at /ui/: their own stylesheet, inline SVG charts (styled by attributes), no script at all.
+_UI_POLICY = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; "
+    "frame-ancestors 'none'"
+)
+
 
 def add_security_headers(app: Flask) -> None:
     @app.after_request
@@ -174,7 +180,9 @@ def add_security_headers(app: Flask) -> None:
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "no-referrer")
         docs = request.path == "/docs" or request.path.startswith("/docs/")
-        headers.setdefault("Content-Security-Policy", _DOCS_POLICY if docs else _API_POLICY)
+        pages = request.path == "/ui" or request.path.startswith("/ui/")
+        policy = _DOCS_POLICY if docs else _UI_POLICY if pages else _API_POLICY
+        headers.setdefault("Content-Security-Policy", policy)
         if request.is_secure:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response

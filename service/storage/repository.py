@@ -167,6 +167,19 @@ def rulings_of(session: Session, claim_id: int) -> list[Ruling]:
     return list(session.scalars(select(Ruling).where(Ruling.claim_id == claim_id).order_by(Ruling.id)))
 
 
+def rulings_of_group(session: Session, group_id: int) -> list[tuple[Ruling, Claim]]:
+    """Every ruling on a group's claims (retracted ones too), oldest first, with its claim."""
+    query = select(Ruling, Claim).join(Claim, Claim.id == Ruling.claim_id).where(Claim.group_id == group_id)
+    return [(ruling, claim) for ruling, claim in session.execute(query.order_by(Ruling.id))]
+
+
+def document_texts(session: Session, ids: Sequence[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = session.execute(select(Document.id, Document.text).where(Document.id.in_(ids)))
+    return {document_id: text for document_id, text in rows}
+
+
 def _same_time(as_of: date | None, window_days: int) -> ColumnElement[bool]:
     if as_of is None:
         return true()
@@ -359,6 +372,15 @@ def group_forms(session: Session, *, topic: str | None, conflict: bool | None) -
     """(group id, label) of every listed group, for fuzzy label search."""
     query = groups_query(topic=topic, conflict=conflict).with_only_columns(Group.id, Group.label)
     return [(gid, label) for gid, label in session.execute(query)]
+
+
+def group_subject_forms(
+    session: Session, *, topic: str | None, conflict: bool | None
+) -> list[tuple[int, str]]:
+    """(group id, normalised subject) of every listed group's forms: what a search in any language meets."""
+    listed = groups_query(topic=topic, conflict=conflict).with_only_columns(Group.id).scalar_subquery()
+    query = select(SubjectForm.group_id, SubjectForm.form).where(SubjectForm.group_id.in_(listed))
+    return [(gid, form) for gid, form in session.execute(query.order_by(SubjectForm.id))]
 
 
 def topics_with_counts(session: Session, slug: str | None = None) -> list[tuple[Topic, int, int]]:

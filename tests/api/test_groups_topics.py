@@ -58,6 +58,14 @@ def test_groups_filter_by_conflict_topic_and_fuzzy_label(client) -> None:
     assert client.get("/groups?q=durasi telepon").get_json()["items"][0]["unit"] == "second"
 
 
+def test_group_search_meets_the_subject_in_another_language(client) -> None:
+    _seed_small(client)
+    found = client.get("/groups?q=Russian troops").get_json()
+    assert found["items"][0]["label"].startswith("jumlah tentara Rusia")
+    assert all(g["unit"] == "troop" for g in found["items"])
+    assert client.get("/groups?q=Biden Putin phone call").get_json()["items"][0]["unit"] == "second"
+
+
 def test_unknown_group_is_a_404_problem(client) -> None:
     for path in ("/groups/999999", "/groups/abc"):
         response = client.get(path)
