@@ -16,7 +16,15 @@ from service.domain.truth import DEFAULT, Discovery, Settings, discover, majorit
 
 # Flight: times in minutes of the day; a minute is the closeness scale (sources copying one feed give
 # the same minute; independent ones differ by a minute or two), no relative closeness.
-FLIGHT_SETTINGS = replace(DEFAULT, closeness_absolute=1.0, closeness_relative=0.0)
+# The gold (the airlines) gives gate departure and arrival times; some sites say "(runway)" of a time
+# that is the wheels-off or touchdown time instead, a neighbouring quantity: such claims are set aside,
+# and so are the unlabelled times of a source that keep matching them (it reports runway times).
+FLIGHT_SETTINGS = replace(
+    DEFAULT,
+    closeness_absolute=1.0,
+    closeness_relative=0.0,
+    other_measure_hedges=("runway", "estimated_runway"),
+)
 # Population: the service's defaults (closeness 2% of the value).
 POPULATION_SETTINGS = DEFAULT
 

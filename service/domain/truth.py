@@ -48,7 +48,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 Key = tuple[float | None, float | None, str | None]  # (low, high, label): one distinct value
 
@@ -74,6 +74,9 @@ class Claim:
     # Reliability is estimated per (source, facet) when a facet is given (a topic, a kind of figure):
     # a source can be right about schedules and wrong about delays. Copying is judged per source.
     facet: str | None = None
+    # What kind of figure the item is (a departure time, a population): a source's convention
+    # (``Settings.other_measure_hedges``) is judged per kind.
+    kind: str | None = None
 
     @property
     def key(self) -> Key:
@@ -111,6 +114,18 @@ class Settings:
     copy_min_shared_errors: int = 3
     copy_min_dependence: float = 0.3
     copy_rounds: int = 2
+    # Hedges saying that a claim measures a neighbouring quantity, not the item's own (a flight's
+    # runway time for its gate departure). Such claims are set aside, and so are all the unhedged
+    # claims of one kind of a source whose values keep matching other sources' claims so hedged: it
+    # reports that quantity without saying so. A source is judged on the items of the kind where
+    # another source gave a hedged claim: at least ``convention_min_matches`` of its claims there,
+    # and ``convention_min_share`` of them, must match one: be within about one closeness scale of it
+    # (similarity ``convention_similarity``, exp(−1)).
+    # An item left with no claim keeps the claims set aside. Empty: nothing is set aside.
+    other_measure_hedges: tuple[str, ...] = ()
+    convention_min_matches: int = 5
+    convention_min_share: float = 0.5
+    convention_similarity: float = math.exp(-1)
     # Accuracy never leaves this range, so that votes stay finite.
     min_reliability: float = 0.01
     max_reliability: float = 0.99
@@ -151,6 +166,9 @@ class Discovery:
     converged: bool
     # Detected dependence between sources, (a, b) with a < b -> share of shared mistakes, in (0, 1].
     dependence: dict[tuple[str, str], float] = field(default_factory=dict)
+    # (source, kind) -> the hedge whose quantity the source was found to report unhedged; its claims
+    # of that kind were set aside (``Settings.other_measure_hedges``).
+    conventions: dict[tuple[str, str | None], str] = field(default_factory=dict)
 
     def reliability(self, source: str, settings: Settings = DEFAULT) -> float:
         """A source's reliability; the prior for a source never seen."""
@@ -174,6 +192,51 @@ def similarity(a: Key, b: Key, settings: Settings = DEFAULT) -> float:
     if scale <= 0:
         return 0.0
     return math.exp(-gap / scale)
+
+
+def _set_aside(
+    claims: list[Claim], settings: Settings
+) -> tuple[list[Claim], dict[tuple[str, str | None], str]]:
+    """The claims about the items' own quantity, and the sources found to report another one."""
+    hedges = settings.other_measure_hedges
+    hedged: dict[Hashable, list[Claim]] = defaultdict(list)
+    for c in claims:
+        if c.hedge in hedges:
+            hedged[c.item].append(c)
+    if not hedged:
+        return claims, {}
+    judged: dict[tuple[str, str | None], int] = defaultdict(int)
+    matched: dict[tuple[str, str | None, str], int] = defaultdict(int)
+    seen: set[tuple[Hashable, str, Key]] = set()
+    for c in claims:
+        others = hedged.get(c.item)
+        if c.hedge in hedges or not others or (c.item, c.source, c.key) in seen:
+            continue
+        seen.add((c.item, c.source, c.key))
+        others = [o for o in others if o.source != c.source]
+        if not others:
+            continue
+        judged[(c.source, c.kind)] += 1
+        near = {
+            o.hedge
+            for o in others
+            if similarity(o.key, c.key, settings) >= settings.convention_similarity - 1e-9
+        }
+        for hedge in near:
+            matched[(c.source, c.kind, hedge)] += 1  # type: ignore[index]
+    conventions: dict[tuple[str, str | None], str] = {}
+    for (source, kind, hedge), n in sorted(matched.items(), key=lambda t: (-t[1], repr(t[0]))):
+        if (source, kind) in conventions:
+            continue
+        if (
+            n >= settings.convention_min_matches
+            and n >= settings.convention_min_share * judged[(source, kind)]
+        ):
+            conventions[(source, kind)] = hedge
+    kept = [c for c in claims if c.hedge not in hedges and (c.source, c.kind) not in conventions]
+    covered = {c.item for c in kept}
+    kept.extend(c for c in claims if c.item not in covered)
+    return kept, dict(sorted(conventions.items(), key=lambda t: (t[0][0], t[0][1] or "")))
 
 
 # --- the prepared problem: indices instead of objects, built once per call ---
@@ -422,6 +485,7 @@ def discover(claims: Iterable[Claim], settings: Settings = DEFAULT) -> Discovery
 
     Deterministic: the same claims, in any order, give the same result.
     """
+    claims, conventions = _set_aside(list(claims), settings)
     problem = _prepare(claims, settings)
     identical = _near_identical(problem, settings) if settings.detect_copying else {}
     dependence, named = _dependence(problem, identical)
@@ -434,7 +498,8 @@ def discover(claims: Iterable[Claim], settings: Settings = DEFAULT) -> Discovery
             dependence, named = found, found_named
             accuracy, probs, more, converged = _iterate(problem, dependence, settings)
             iterations += more
-    return _result(problem, accuracy, probs, iterations, converged, named, settings)
+    found = _result(problem, accuracy, probs, iterations, converged, named, settings)
+    return replace(found, conventions=conventions)
 
 
 def _result(
