@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 Key = tuple[float | None, float | None, str | None]  # (low, high, label): one distinct value
@@ -194,17 +194,19 @@ def similarity(a: Key, b: Key, settings: Settings = DEFAULT) -> float:
     return math.exp(-gap / scale)
 
 
-def _set_aside(
-    claims: list[Claim], settings: Settings
-) -> tuple[list[Claim], dict[tuple[str, str | None], str]]:
-    """The claims about the items' own quantity, and the sources found to report another one."""
+def find_conventions(
+    claims: Iterable[Claim], settings: Settings = DEFAULT
+) -> dict[tuple[str, str | None], str]:
+    """(source, kind) -> the hedge of ``settings.other_measure_hedges`` whose quantity the source
+    reports without saying so (see ``Settings``). Needs no truth: only the sources' own hedges."""
     hedges = settings.other_measure_hedges
+    claims = list(claims)
     hedged: dict[Hashable, list[Claim]] = defaultdict(list)
     for c in claims:
         if c.hedge in hedges:
             hedged[c.item].append(c)
     if not hedged:
-        return claims, {}
+        return {}
     judged: dict[tuple[str, str | None], int] = defaultdict(int)
     matched: dict[tuple[str, str | None, str], int] = defaultdict(int)
     seen: set[tuple[Hashable, str, Key]] = set()
@@ -220,10 +222,10 @@ def _set_aside(
         near = {
             o.hedge
             for o in others
-            if similarity(o.key, c.key, settings) >= settings.convention_similarity - 1e-9
+            if o.hedge and similarity(o.key, c.key, settings) >= settings.convention_similarity - 1e-9
         }
         for hedge in near:
-            matched[(c.source, c.kind, hedge)] += 1  # type: ignore[index]
+            matched[(c.source, c.kind, hedge)] += 1
     conventions: dict[tuple[str, str | None], str] = {}
     for (source, kind, hedge), n in sorted(matched.items(), key=lambda t: (-t[1], repr(t[0]))):
         if (source, kind) in conventions:
@@ -233,10 +235,21 @@ def _set_aside(
             and n >= settings.convention_min_share * judged[(source, kind)]
         ):
             conventions[(source, kind)] = hedge
-    kept = [c for c in claims if c.hedge not in hedges and (c.source, c.kind) not in conventions]
+    return dict(sorted(conventions.items(), key=lambda t: (t[0][0], t[0][1] or "")))
+
+
+def _set_aside(
+    claims: list[Claim], settings: Settings, conventions: Mapping[tuple[str, str | None], str] | None
+) -> tuple[list[Claim], dict[tuple[str, str | None], str]]:
+    """The claims about the items' own quantity, and the sources found to report another one."""
+    hedges = settings.other_measure_hedges
+    if not hedges:
+        return claims, {}
+    found = find_conventions(claims, settings) if conventions is None else dict(conventions)
+    kept = [c for c in claims if c.hedge not in hedges and (c.source, c.kind) not in found]
     covered = {c.item for c in kept}
     kept.extend(c for c in claims if c.item not in covered)
-    return kept, dict(sorted(conventions.items(), key=lambda t: (t[0][0], t[0][1] or "")))
+    return kept, found
 
 
 # --- the prepared problem: indices instead of objects, built once per call ---
@@ -480,12 +493,19 @@ def _near_identical(problem: _Problem, settings: Settings) -> dict[tuple[int, in
     return found
 
 
-def discover(claims: Iterable[Claim], settings: Settings = DEFAULT) -> Discovery:
+def discover(
+    claims: Iterable[Claim],
+    settings: Settings = DEFAULT,
+    conventions: Mapping[tuple[str, str | None], str] | None = None,
+) -> Discovery:
     """The most likely value of every item and the reliability of every source (see the module doc).
+
+    ``conventions`` ((source, kind) -> hedge, as ``find_conventions`` gives), when given, are used
+    instead of those found in ``claims``: learned once from a longer record, say.
 
     Deterministic: the same claims, in any order, give the same result.
     """
-    claims, conventions = _set_aside(list(claims), settings)
+    claims, used = _set_aside(list(claims), settings, conventions)
     problem = _prepare(claims, settings)
     identical = _near_identical(problem, settings) if settings.detect_copying else {}
     dependence, named = _dependence(problem, identical)
@@ -499,7 +519,7 @@ def discover(claims: Iterable[Claim], settings: Settings = DEFAULT) -> Discovery
             accuracy, probs, more, converged = _iterate(problem, dependence, settings)
             iterations += more
     found = _result(problem, accuracy, probs, iterations, converged, named, settings)
-    return replace(found, conventions=conventions)
+    return replace(found, conventions=used)
 
 
 def _result(
@@ -574,6 +594,7 @@ __all__: Sequence[str] = (
     "SourceScore",
     "Truth",
     "discover",
+    "find_conventions",
     "majority_vote",
     "reliability_key",
     "similarity",

@@ -7,7 +7,15 @@ from dataclasses import replace
 
 import pytest
 
-from service.domain.truth import DEFAULT, Claim, discover, majority_vote, reliability_key, similarity
+from service.domain.truth import (
+    DEFAULT,
+    Claim,
+    discover,
+    find_conventions,
+    majority_vote,
+    reliability_key,
+    similarity,
+)
 
 
 def exact(item: str, source: str, value: float, **kw: object) -> Claim:
@@ -201,3 +209,18 @@ def test_sources_reporting_a_hedged_quantity_unlabelled_are_set_aside() -> None:
     # an item with nothing but set-aside claims keeps them
     alone = discover([exact("x", "labeller", 5.0, hedge="runway")], settings)
     assert alone.truths["x"].low == 5.0
+
+
+def test_conventions_learned_from_a_longer_record_can_be_passed_in() -> None:
+    settings = replace(
+        DEFAULT, closeness_absolute=1.0, closeness_relative=0.0, other_measure_hedges=("runway",)
+    )
+    learned = find_conventions(runway_and_gate(6), settings)
+    assert learned == {(f"wheels{k}", "departure"): "runway" for k in range(4)}
+    # a later record where nobody labels a runway time: on its own, the runway sites win
+    later = runway_and_gate(0)
+    assert discover(later, settings).truths["flight0"].low == 615
+    found = discover(later, settings, learned)
+    assert found.conventions == learned
+    assert all(found.truths[f"flight{i}"].low == 600 + 30 * i for i in range(10))
+    assert find_conventions(later, settings) == {} == find_conventions(later)
