@@ -14,45 +14,28 @@ from bench.truth.harness import (
     POPULATION_PUBLISHED,
     Run,
     flight_day,
-    hedged_items_claims,
-    month_conventions,
     population_run,
 )
 
 Echo = Callable[[str], None]
 
 
-def _day(args: tuple[Path, str, dict[tuple[str, str | None], str] | None]) -> tuple[str, Run, Run]:
-    data, day, conventions = args
-    ours, vote = flight_day(data, day, conventions=conventions)
+def _day(args: tuple[Path, str]) -> tuple[str, Run, Run]:
+    data, day = args
+    ours, vote = flight_day(data, day)
     return day, ours, vote
 
 
-def _hedged(args: tuple[Path, str]) -> list:  # type: ignore[type-arg]
-    return hedged_items_claims(*args)
-
-
-def flight_report(
-    data: Path, day: str | None, month: bool, jobs: int, echo: Echo, per_day: bool = False
-) -> None:
+def flight_report(data: Path, day: str | None, month: bool, jobs: int, echo: Echo) -> None:
     start = time.perf_counter()
     wanted = [d for d in flight.days(data) if (data / "truth" / f"{d}-truth.txt").exists()]
     if not month:
         wanted = [day or flight.SNAPSHOT]
-    conventions = None
     if jobs > 1 and len(wanted) > 1:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            if month and not per_day:
-                conventions = month_conventions(
-                    [c for cs in pool.map(_hedged, [(data, d) for d in wanted]) for c in cs]
-                )
-            results = list(pool.map(_day, [(data, d, conventions) for d in wanted]))
+            results = list(pool.map(_day, [(data, d) for d in wanted]))
     else:
-        if month and not per_day:
-            conventions = month_conventions([c for d in wanted for c in _hedged((data, d))])
-        results = [_day((data, d, conventions)) for d in wanted]
-    if conventions is not None:
-        echo(f"conventions learned from all {len(wanted)} days' claims: {len(conventions)} (source, kind)")
+        results = [_day((data, d)) for d in wanted]
     echo(f"{'day':<12} {'items':>6} {'ours':>7} {'vote':>7} {'ours s':>7}")
     for d, ours, vote in results:
         echo(f"{d:<12} {ours.scored:>6} {ours.fraction:>7.3f} {vote.fraction:>7.3f} {ours.seconds:>7.1f}")
@@ -88,7 +71,6 @@ def flight_report(
             "min": round(min(vote_p), 4),
             "items": sum(v.scored for _, _, v in results),
         },
-        "conventions_from": "every day" if conventions is not None else "the day itself",
         "published": {k: v[column] for k, v in FLIGHT_PUBLISHED.items()},
         "seconds": round(elapsed, 1),
     }

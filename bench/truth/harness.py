@@ -12,15 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bench.truth import flight, population
-from service.domain.truth import (
-    DEFAULT,
-    Claim,
-    Discovery,
-    Settings,
-    discover,
-    find_conventions,
-    majority_vote,
-)
+from service.domain.truth import DEFAULT, Discovery, Settings, discover, majority_vote
 
 # Flight: times in minutes of the day; a minute is the closeness scale (sources copying one feed give
 # the same minute; independent ones differ by a minute or two), no relative closeness.
@@ -80,21 +72,6 @@ def flight_day(
     vote, vote_s = _timed(lambda: majority_vote(claims, settings))
     o, v = flight.score(ours, gold), flight.score(vote, gold)
     return Run(o.correct, o.scored, ours_s), Run(v.correct, v.scored, vote_s)
-
-
-def hedged_items_claims(data: Path, day: str, settings: Settings = FLIGHT_SETTINGS) -> list[Claim]:
-    """The day's claims on the items where some source hedged a time as another quantity (runway)."""
-    claims = list(flight.load_claims(data, day))
-    hedged = {c.item for c in claims if c.hedge in settings.other_measure_hedges}
-    return [c for c in claims if c.item in hedged]
-
-
-def month_conventions(
-    claims: list[Claim], settings: Settings = FLIGHT_SETTINGS
-) -> dict[tuple[str, str | None], str]:
-    """The sources' conventions learned from every day's claims at once (no gold values used): a site
-    that labels its runway times on some days only still shows which sites report them unlabelled."""
-    return find_conventions(claims, settings)
 
 
 def population_run(data: Path, settings: Settings = POPULATION_SETTINGS) -> dict[str, dict[str, float]]:

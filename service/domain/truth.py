@@ -38,9 +38,18 @@ The method (Dong, Berti-Equille & Srivastava, VLDB 2009: AccuSim + AccuCopy, sim
    when the first run's truth is wrong, accurate sources share the "mistakes" and are then discounted
    as copies, which locks the wrong answer in (on Flight it cost 6.5 points on 2011-12-08).
 
+0. Conventions (``Settings.other_measure_hedges``, off by default), before everything else and
+   needing no truth: a claim hedged as a neighbouring quantity (a flight's "runway" time when the
+   item is the gate departure) is set aside, and so are all the claims of one ``kind`` of a source
+   whose unhedged values keep matching such claims of other sources: it reports that quantity
+   without saying so. ``find_conventions`` gives them; ``discover`` can take them learned from a
+   longer record.
+
 Why this method: on Flight (Li et al., VLDB 2012), a dozen sites republish a few feeds, and counting
-them as one is what lifts the result above the vote; learned reliability then lets the airlines'
-own sites outweigh the runway-time reporters. Figures and what was tried: ``bench/truth/README.md``.
+them as one is what lifts the result above the vote. Most sites give the runway (wheels-off) time
+as the actual departure, the airlines the gate time; a few sites say "(runway)" of their runway
+times, and matching those shows which sites report runway times unlabelled (step 0).
+Figures and what was tried: ``bench/truth/README.md``.
 """
 
 from __future__ import annotations
@@ -208,7 +217,8 @@ def find_conventions(
     if not hedged:
         return {}
     judged: dict[tuple[str, str | None], int] = defaultdict(int)
-    matched: dict[tuple[str, str | None, str], int] = defaultdict(int)
+    matched: dict[tuple[str, str | None], int] = defaultdict(int)
+    by_hedge: dict[tuple[str, str | None], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     seen: set[tuple[Hashable, str, Key]] = set()
     for c in claims:
         others = hedged.get(c.item)
@@ -224,17 +234,15 @@ def find_conventions(
             for o in others
             if o.hedge and similarity(o.key, c.key, settings) >= settings.convention_similarity - 1e-9
         }
-        for hedge in near:
-            matched[(c.source, c.kind, hedge)] += 1
+        if near:
+            matched[(c.source, c.kind)] += 1
+            for hedge in near:
+                by_hedge[(c.source, c.kind)][hedge] += 1
     conventions: dict[tuple[str, str | None], str] = {}
-    for (source, kind, hedge), n in sorted(matched.items(), key=lambda t: (-t[1], repr(t[0]))):
-        if (source, kind) in conventions:
-            continue
-        if (
-            n >= settings.convention_min_matches
-            and n >= settings.convention_min_share * judged[(source, kind)]
-        ):
-            conventions[(source, kind)] = hedge
+    for key, n in matched.items():
+        if n >= settings.convention_min_matches and n >= settings.convention_min_share * judged[key]:
+            # named after the hedge it matched most often (ties: the first in alphabetical order)
+            conventions[key] = min(by_hedge[key].items(), key=lambda t: (-t[1], t[0]))[0]
     return dict(sorted(conventions.items(), key=lambda t: (t[0][0], t[0][1] or "")))
 
 
