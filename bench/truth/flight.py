@@ -99,7 +99,9 @@ def load_claims(data: Path, day: str, per_attribute: bool = False) -> Iterator[C
                     continue
                 low, high, label, hedge = value
                 facet = attribute if per_attribute else None
-                yield Claim((day, flight, attribute), source, low, high, label, hedge, facet=facet)
+                yield Claim(
+                    (day, flight, attribute), source, low, high, label, hedge, facet=facet, kind=attribute
+                )
 
 
 def load_gold(data: Path, day: str) -> dict[tuple[str, str, str], tuple[float | None, str | None]]:

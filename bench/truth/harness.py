@@ -16,7 +16,15 @@ from service.domain.truth import DEFAULT, Discovery, Settings, discover, majorit
 
 # Flight: times in minutes of the day; a minute is the closeness scale (sources copying one feed give
 # the same minute; independent ones differ by a minute or two), no relative closeness.
-FLIGHT_SETTINGS = replace(DEFAULT, closeness_absolute=1.0, closeness_relative=0.0)
+# The gold (the airlines) gives gate departure and arrival times; some sites say "(runway)" of a time
+# that is the wheels-off or touchdown time instead, a neighbouring quantity: such claims are set aside,
+# and so are the unlabelled times of a source that keep matching them (it reports runway times).
+FLIGHT_SETTINGS = replace(
+    DEFAULT,
+    closeness_absolute=1.0,
+    closeness_relative=0.0,
+    other_measure_hedges=("runway", "estimated_runway"),
+)
 # Population: the service's defaults (closeness 2% of the value).
 POPULATION_SETTINGS = DEFAULT
 
@@ -51,11 +59,16 @@ def _timed(method: Callable[[], Discovery]) -> tuple[Discovery, float]:
     return found, time.perf_counter() - start
 
 
-def flight_day(data: Path, day: str, settings: Settings = FLIGHT_SETTINGS) -> tuple[Run, Run]:
-    """(ours, vote) on one day's gold items."""
+def flight_day(
+    data: Path,
+    day: str,
+    settings: Settings = FLIGHT_SETTINGS,
+    conventions: dict[tuple[str, str | None], str] | None = None,
+) -> tuple[Run, Run]:
+    """(ours, vote) on one day's gold items; ``conventions`` default to those found in the day's claims."""
     claims = list(flight.load_claims(data, day))
     gold = flight.load_gold(data, day)
-    ours, ours_s = _timed(lambda: discover(claims, settings))
+    ours, ours_s = _timed(lambda: discover(claims, settings, conventions))
     vote, vote_s = _timed(lambda: majority_vote(claims, settings))
     o, v = flight.score(ours, gold), flight.score(vote, gold)
     return Run(o.correct, o.scored, ours_s), Run(v.correct, v.scored, vote_s)

@@ -38,17 +38,26 @@ The method (Dong, Berti-Equille & Srivastava, VLDB 2009: AccuSim + AccuCopy, sim
    when the first run's truth is wrong, accurate sources share the "mistakes" and are then discounted
    as copies, which locks the wrong answer in (on Flight it cost 6.5 points on 2011-12-08).
 
+0. Conventions (``Settings.other_measure_hedges``, off by default), before everything else and
+   needing no truth: a claim hedged as a neighbouring quantity (a flight's "runway" time when the
+   item is the gate departure) is set aside, and so are all the claims of one ``kind`` of a source
+   whose unhedged values keep matching such claims of other sources: it reports that quantity
+   without saying so. ``find_conventions`` gives them; ``discover`` can take them learned from a
+   longer record.
+
 Why this method: on Flight (Li et al., VLDB 2012), a dozen sites republish a few feeds, and counting
-them as one is what lifts the result above the vote; learned reliability then lets the airlines'
-own sites outweigh the runway-time reporters. Figures and what was tried: ``bench/truth/README.md``.
+them as one is what lifts the result above the vote. Most sites give the runway (wheels-off) time
+as the actual departure, the airlines the gate time; a few sites say "(runway)" of their runway
+times, and matching those shows which sites report runway times unlabelled (step 0).
+Figures and what was tried: ``bench/truth/README.md``.
 """
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 Key = tuple[float | None, float | None, str | None]  # (low, high, label): one distinct value
 
@@ -74,6 +83,9 @@ class Claim:
     # Reliability is estimated per (source, facet) when a facet is given (a topic, a kind of figure):
     # a source can be right about schedules and wrong about delays. Copying is judged per source.
     facet: str | None = None
+    # What kind of figure the item is (a departure time, a population): a source's convention
+    # (``Settings.other_measure_hedges``) is judged per kind.
+    kind: str | None = None
 
     @property
     def key(self) -> Key:
@@ -111,6 +123,18 @@ class Settings:
     copy_min_shared_errors: int = 3
     copy_min_dependence: float = 0.3
     copy_rounds: int = 2
+    # Hedges saying that a claim measures a neighbouring quantity, not the item's own (a flight's
+    # runway time for its gate departure). Such claims are set aside, and so are all the unhedged
+    # claims of one kind of a source whose values keep matching other sources' claims so hedged: it
+    # reports that quantity without saying so. A source is judged on the items of the kind where
+    # another source gave a hedged claim: at least ``convention_min_matches`` of its claims there,
+    # and ``convention_min_share`` of them, must match one: be within about one closeness scale of it
+    # (similarity ``convention_similarity``, exp(−1)).
+    # An item left with no claim keeps the claims set aside. Empty: nothing is set aside.
+    other_measure_hedges: tuple[str, ...] = ()
+    convention_min_matches: int = 5
+    convention_min_share: float = 0.5
+    convention_similarity: float = math.exp(-1)
     # Accuracy never leaves this range, so that votes stay finite.
     min_reliability: float = 0.01
     max_reliability: float = 0.99
@@ -151,6 +175,9 @@ class Discovery:
     converged: bool
     # Detected dependence between sources, (a, b) with a < b -> share of shared mistakes, in (0, 1].
     dependence: dict[tuple[str, str], float] = field(default_factory=dict)
+    # (source, kind) -> the hedge whose quantity the source was found to report unhedged; its claims
+    # of that kind were set aside (``Settings.other_measure_hedges``).
+    conventions: dict[tuple[str, str | None], str] = field(default_factory=dict)
 
     def reliability(self, source: str, settings: Settings = DEFAULT) -> float:
         """A source's reliability; the prior for a source never seen."""
@@ -174,6 +201,63 @@ def similarity(a: Key, b: Key, settings: Settings = DEFAULT) -> float:
     if scale <= 0:
         return 0.0
     return math.exp(-gap / scale)
+
+
+def find_conventions(
+    claims: Iterable[Claim], settings: Settings = DEFAULT
+) -> dict[tuple[str, str | None], str]:
+    """(source, kind) -> the hedge of ``settings.other_measure_hedges`` whose quantity the source
+    reports without saying so (see ``Settings``). Needs no truth: only the sources' own hedges."""
+    hedges = settings.other_measure_hedges
+    claims = list(claims)
+    hedged: dict[Hashable, list[Claim]] = defaultdict(list)
+    for c in claims:
+        if c.hedge in hedges:
+            hedged[c.item].append(c)
+    if not hedged:
+        return {}
+    judged: dict[tuple[str, str | None], int] = defaultdict(int)
+    matched: dict[tuple[str, str | None], int] = defaultdict(int)
+    by_hedge: dict[tuple[str, str | None], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    seen: set[tuple[Hashable, str, Key]] = set()
+    for c in claims:
+        others = hedged.get(c.item)
+        if c.hedge in hedges or not others or (c.item, c.source, c.key) in seen:
+            continue
+        seen.add((c.item, c.source, c.key))
+        others = [o for o in others if o.source != c.source]
+        if not others:
+            continue
+        judged[(c.source, c.kind)] += 1
+        near = {
+            o.hedge
+            for o in others
+            if o.hedge and similarity(o.key, c.key, settings) >= settings.convention_similarity - 1e-9
+        }
+        if near:
+            matched[(c.source, c.kind)] += 1
+            for hedge in near:
+                by_hedge[(c.source, c.kind)][hedge] += 1
+    conventions: dict[tuple[str, str | None], str] = {}
+    for key, n in matched.items():
+        if n >= settings.convention_min_matches and n >= settings.convention_min_share * judged[key]:
+            # named after the hedge it matched most often (ties: the first in alphabetical order)
+            conventions[key] = min(by_hedge[key].items(), key=lambda t: (-t[1], t[0]))[0]
+    return dict(sorted(conventions.items(), key=lambda t: (t[0][0], t[0][1] or "")))
+
+
+def _set_aside(
+    claims: list[Claim], settings: Settings, conventions: Mapping[tuple[str, str | None], str] | None
+) -> tuple[list[Claim], dict[tuple[str, str | None], str]]:
+    """The claims about the items' own quantity, and the sources found to report another one."""
+    hedges = settings.other_measure_hedges
+    if not hedges:
+        return claims, {}
+    found = find_conventions(claims, settings) if conventions is None else dict(conventions)
+    kept = [c for c in claims if c.hedge not in hedges and (c.source, c.kind) not in found]
+    covered = {c.item for c in kept}
+    kept.extend(c for c in claims if c.item not in covered)
+    return kept, found
 
 
 # --- the prepared problem: indices instead of objects, built once per call ---
@@ -417,11 +501,19 @@ def _near_identical(problem: _Problem, settings: Settings) -> dict[tuple[int, in
     return found
 
 
-def discover(claims: Iterable[Claim], settings: Settings = DEFAULT) -> Discovery:
+def discover(
+    claims: Iterable[Claim],
+    settings: Settings = DEFAULT,
+    conventions: Mapping[tuple[str, str | None], str] | None = None,
+) -> Discovery:
     """The most likely value of every item and the reliability of every source (see the module doc).
+
+    ``conventions`` ((source, kind) -> hedge, as ``find_conventions`` gives), when given, are used
+    instead of those found in ``claims``: learned once from a longer record, say.
 
     Deterministic: the same claims, in any order, give the same result.
     """
+    claims, used = _set_aside(list(claims), settings, conventions)
     problem = _prepare(claims, settings)
     identical = _near_identical(problem, settings) if settings.detect_copying else {}
     dependence, named = _dependence(problem, identical)
@@ -434,7 +526,8 @@ def discover(claims: Iterable[Claim], settings: Settings = DEFAULT) -> Discovery
             dependence, named = found, found_named
             accuracy, probs, more, converged = _iterate(problem, dependence, settings)
             iterations += more
-    return _result(problem, accuracy, probs, iterations, converged, named, settings)
+    found = _result(problem, accuracy, probs, iterations, converged, named, settings)
+    return replace(found, conventions=used)
 
 
 def _result(
@@ -509,6 +602,7 @@ __all__: Sequence[str] = (
     "SourceScore",
     "Truth",
     "discover",
+    "find_conventions",
     "majority_vote",
     "reliability_key",
     "similarity",

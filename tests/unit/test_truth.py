@@ -7,7 +7,15 @@ from dataclasses import replace
 
 import pytest
 
-from service.domain.truth import DEFAULT, Claim, discover, majority_vote, reliability_key, similarity
+from service.domain.truth import (
+    DEFAULT,
+    Claim,
+    discover,
+    find_conventions,
+    majority_vote,
+    reliability_key,
+    similarity,
+)
 
 
 def exact(item: str, source: str, value: float, **kw: object) -> Claim:
@@ -163,3 +171,56 @@ def test_facets_get_their_own_reliability() -> None:
     found = discover(claims, replace(DEFAULT, detect_copying=False))
     schedule, delay = reliability_key("a", "schedule"), reliability_key("a", "delay")
     assert found.sources[schedule].reliability > found.sources[delay].reliability
+
+
+def runway_and_gate(labelled_items: int) -> list[Claim]:
+    """Departures: three sites give the gate time; four give the runway time (15 minutes later)
+    without saying so; one site says "runway" of its time on the first ``labelled_items`` items."""
+    claims = []
+    for i in range(10):
+        item, gate = f"flight{i}", 600.0 + 30 * i
+        claims += [exact(item, f"gate{k}", gate, kind="departure") for k in range(3)]
+        claims += [exact(item, f"wheels{k}", gate + 15 + k // 3, kind="departure") for k in range(4)]
+        if i < labelled_items:
+            claims.append(exact(item, "labeller", gate + 15, kind="departure", hedge="runway"))
+        claims.append(exact(f"gate-of-{i}", "gate0", 1.0, kind="gate"))
+    return claims
+
+
+def test_sources_reporting_a_hedged_quantity_unlabelled_are_set_aside() -> None:
+    settings = replace(
+        DEFAULT,
+        closeness_absolute=1.0,
+        closeness_relative=0.0,
+        detect_copying=False,
+        other_measure_hedges=("runway",),
+    )
+    # without the hedge named, the four runway sites outvote the three gate sites
+    plain = discover(runway_and_gate(6), replace(settings, other_measure_hedges=()))
+    assert plain.truths["flight0"].low == 615 and plain.conventions == {}
+    found = discover(runway_and_gate(6), settings)
+    assert found.conventions == {(f"wheels{k}", "departure"): "runway" for k in range(4)}
+    for i in range(10):
+        assert found.truths[f"flight{i}"].low == 600 + 30 * i
+    assert set(found.sources) == {"gate0", "gate1", "gate2"}
+    # too few labelled items to judge a source by: nothing is set aside but the labelled claims
+    few = discover(runway_and_gate(settings.convention_min_matches - 1), settings)
+    assert few.conventions == {} and few.truths["flight9"].low == 885
+    # an item with nothing but set-aside claims keeps them
+    alone = discover([exact("x", "labeller", 5.0, hedge="runway")], settings)
+    assert alone.truths["x"].low == 5.0
+
+
+def test_conventions_learned_from_a_longer_record_can_be_passed_in() -> None:
+    settings = replace(
+        DEFAULT, closeness_absolute=1.0, closeness_relative=0.0, other_measure_hedges=("runway",)
+    )
+    learned = find_conventions(runway_and_gate(6), settings)
+    assert learned == {(f"wheels{k}", "departure"): "runway" for k in range(4)}
+    # a later record where nobody labels a runway time: on its own, the runway sites win
+    later = runway_and_gate(0)
+    assert discover(later, settings).truths["flight0"].low == 615
+    found = discover(later, settings, learned)
+    assert found.conventions == learned
+    assert all(found.truths[f"flight{i}"].low == 600 + 30 * i for i in range(10))
+    assert find_conventions(later, settings) == {} == find_conventions(later)
