@@ -255,3 +255,33 @@ class Server:
 
 def have(program: str) -> bool:
     return shutil.which(program) is not None
+
+
+@contextlib.contextmanager
+def seeded_server(folder: Path, workers: int = 2) -> Iterator[str]:
+    """`ceksilang serve --seed`, as `make run` starts it, on a free port; yields its base URL."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CEKSILANG_")}
+    env["CEKSILANG_DATABASE_URL"] = f"sqlite:///{folder}/seeded.db"
+    log = open(folder / "server.log", "w+")  # noqa: SIM115 (closed with the process)
+    process = subprocess.Popen(
+        [str(BIN / "ceksilang"), "serve", "--seed", "--host", "127.0.0.1", "--port", str(port),
+         "--workers", str(workers)],
+        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            with contextlib.suppress(OSError):
+                if call(base, "GET", "/readyz", timeout=5).status == 200:
+                    break
+            if process.poll() is not None or time.monotonic() > deadline:
+                log.seek(0)
+                raise RuntimeError(f"server did not start:\n{log.read()}")
+            time.sleep(0.2)
+        yield base
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+        log.close()

@@ -6,17 +6,12 @@ README. Skipped only when /usr/bin/chromium is not installed (CI installs it: .c
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.support import ROOT, call, free_port
+from tests.support import ROOT, call, seeded_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [
@@ -28,7 +23,6 @@ pytestmark = [
 if CHROMIUM.exists():
     from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
-CLI = Path(sys.executable).with_name("ceksilang")
 ARTIFACTS = ROOT / "test-artifacts"
 # No network beyond loopback, nothing in the background: the pages must render on their own.
 FLAGS = [
@@ -42,33 +36,8 @@ TROOPS = "tentara Rusia di dekat Ukraina"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`ceksilang serve --seed`, as `make run` starts it, on a free port."""
-    tmp = tmp_path_factory.mktemp("browser")
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CEKSILANG_")}
-    env["CEKSILANG_DATABASE_URL"] = f"sqlite:///{tmp}/browser.db"
-    log = open(tmp / "server.log", "w+")  # noqa: SIM115
-    process = subprocess.Popen(
-        [str(CLI), "serve", "--seed", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
-        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if call(base, "GET", "/readyz", timeout=5).status == 200:
-                    break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                log.seek(0)
-                pytest.fail(f"server did not start:\n{log.read()}")
-            time.sleep(0.2)
+    with seeded_server(tmp_path_factory.mktemp("browser")) as base:
         yield base
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
-        log.close()
 
 
 @pytest.fixture(scope="module")

@@ -3,28 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.support import seeded_server
+
 pytestmark = pytest.mark.e2e
-CLI = Path(sys.executable).with_name("ceksilang")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _call(base: str, method: str, path: str, body: Any = None) -> tuple[int, dict[str, str], Any]:
@@ -40,33 +28,9 @@ def _call(base: str, method: str, path: str, body: Any = None) -> tuple[int, dic
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    tmp = tmp_path_factory.mktemp("e2e")
-    port = _free_port()
-    env = {**os.environ, "CEKSILANG_DATABASE_URL": f"sqlite:///{tmp}/e2e.db"}
-    env.pop("CEKSILANG_API_KEYS", None)
-    log = open(tmp / "server.log", "w+")  # noqa: SIM115
-    process = subprocess.Popen(
-        [str(CLI), "serve", "--seed", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
-        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if _call(base, "GET", "/healthz")[0] == 200:
-                    break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                log.seek(0)
-                pytest.fail(f"server did not start:\n{log.read()}")
-            time.sleep(0.2)
+    """`ceksilang serve --seed`, as `make run` starts it, on a free port."""
+    with seeded_server(tmp_path_factory.mktemp("e2e")) as base:
         yield base
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
-        log.close()
 
 
 def test_the_seeded_troops_group_is_a_conflict_with_every_figure(server: str) -> None:
