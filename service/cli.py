@@ -350,3 +350,19 @@ def bench_truth_population(data: Path) -> None:
     from bench.truth.cli import population_report
 
     population_report(data, click.echo)
+
+
+@bench_group.command("match")
+@click.option("--sizes", default="10000,100000", show_default=True, help="stored claims, comma-separated")
+@click.option("--queries", default=1000, show_default=True, help="new claims matched at each size")
+@click.option("--seed", default=7, show_default=True)
+@click.option(
+    "--pg", "pg_url", default=None, help="PostgreSQL URL for pg_trgm (default: a private one on loopback)"
+)
+@click.option("--pg-threshold", default=0.3, show_default=True, help="pg_trgm.similarity_threshold for `%`")
+def bench_match(sizes: str, queries: int, seed: int, pg_url: str | None, pg_threshold: float) -> None:
+    """The candidate index against a brute-force scan and pg_trgm: time per query and recall."""
+    _bench_truth()
+    from bench.match import report
+
+    report([int(s) for s in sizes.split(",")], queries, seed, pg_url, pg_threshold, click.echo)
