@@ -16,11 +16,14 @@ or with another direction (killed / injured / missing), are other subjects.
 
 from __future__ import annotations
 
+import bisect
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+
+from bench.synthetic import place_names
 
 # (Indonesian, English, unit, value kind, has an event date)
 MEASURES: list[tuple[str, str, str | None, str, bool]] = [
@@ -209,22 +212,12 @@ def _cumulate(weights: list[float]) -> list[float]:
 
 
 def _pick(rng: random.Random, cumulative: list[float]) -> int:
-    import bisect
-
     return min(bisect.bisect_left(cumulative, rng.random() * cumulative[-1]), len(cumulative) - 1)
-
-
-def place_names(rng: random.Random, count: int) -> list[str]:
-    names: set[str] = set()
-    while len(names) < count:
-        name = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4)))
-        names.add(name.capitalize())
-    return sorted(names)
 
 
 def _subjects(rng: random.Random, count: int) -> list[Subject]:
     # Fewer places than subjects: one place has several measures and periods (the hard negatives).
-    places = place_names(rng, max(20, count // 6))
+    places = place_names(rng, max(20, count // 6), SYLLABLES)
     found: dict[tuple[Any, ...], Subject] = {}
     while len(found) < count:
         measure = rng.randrange(len(MEASURES))

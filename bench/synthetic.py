@@ -53,10 +53,11 @@ class Subject:
         return " ".join(words)
 
 
-def place_names(rng: random.Random, count: int) -> list[str]:
+def place_names(rng: random.Random, count: int, syllables: list[str] = SYLLABLES) -> list[str]:
+    """`count` distinct made-up place names of two to four syllables."""
     names: set[str] = set()
     while len(names) < count:
-        name = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4)))
+        name = "".join(rng.choice(syllables) for _ in range(rng.randint(2, 4)))
         names.add(name.capitalize())
     return sorted(names)
 
