@@ -17,8 +17,8 @@ from typing import Any
 from service.domain.values import format_value
 from service.errors import UnknownGroup, UnknownTopic
 from service.storage import repository as repo
-from service.storage.models import Claim, Group
-from service.usecases import Context, _group, _value_of
+from service.storage.models import Claim, Group, stored_value
+from service.usecases import Context, find_group
 
 BOM = "\ufeff"
 COLUMNS = (
@@ -58,7 +58,7 @@ def claim_row(group: Group, claim: Claim, conflicting: set[str]) -> dict[str, An
         "claim_id": claim.id,
         "source": claim.source_name,
         "source_url": claim.source_url,
-        "value_as_written": claim.value_text or format_value(_value_of(claim)),
+        "value_as_written": claim.value_text or format_value(stored_value(claim)),
         "low": claim.value_low,
         "high": claim.value_high,
         "unit": claim.value_unit,
@@ -110,7 +110,7 @@ def topic_csv(ctx: Context, slug: str) -> Export:
 
 def group_csv(ctx: Context, group_id: str) -> Export:
     with ctx.db.reading() as session:
-        group = _group(session, group_id)
+        group = find_group(session, group_id)
         claims = repo.active_claims(session, group.id)
     return Export(f"ceksilang-group-{group.id}.csv", to_csv([(group, claims)]))
 
@@ -174,12 +174,12 @@ def _appearances(claims: list[Claim]) -> list[dict[str, Any]]:
 def claim_review(ctx: Context, group_id: str, base_url: str) -> dict[str, Any]:
     """The group as schema.org ClaimReview JSON-LD: the claim, where it appeared, and the verdict."""
     with ctx.db.reading() as session:
-        group = _group(session, group_id)
+        group = find_group(session, group_id)
         claims = repo.active_claims(session, group.id)
     if not claims:
         raise UnknownGroup(group_id)
     agreed = _consensus_text(group)
-    values = sorted({format_value(_value_of(c)) for c in claims})
+    values = sorted({format_value(stored_value(c)) for c in claims})
     reviewed = (
         f"{group.label}: {agreed}"
         if agreed and not group.conflict

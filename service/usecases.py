@@ -44,7 +44,7 @@ from service.extract.html import is_html, main_text
 from service.storage import repository as repo
 from service.storage.db import Database
 from service.storage.migrate import head_revision
-from service.storage.models import Claim, Document, Group, GroupTally, Source, utcnow
+from service.storage.models import Claim, Document, Group, GroupTally, Source, stored_value, utcnow
 
 log = logging.getLogger("ceksilang")
 
@@ -158,24 +158,10 @@ def _origin_key(origin: str | None, source_name: str) -> str:
     return " ".join(fold(origin or source_name).split())
 
 
-def _value_of(row: Any) -> Value:
-    """The stored value columns (of a claim, a tally or a row of either) as a domain value."""
-    return Value(
-        text=getattr(row, "value_text", None),
-        low=row.value_low,
-        high=row.value_high,
-        unit=row.value_unit,
-        dimension=row.value_dimension,
-        hedge=row.value_hedge,
-        label=row.value_label,
-        display_label=row.value_display_label,
-    )
-
-
 def claim_view(claim: Any) -> verdicts.ClaimView:
     """A claim, or a row of the same columns, as the verdicts see it."""
     return verdicts.ClaimView(
-        claim.id, _value_of(claim), claim.source_name, _origin_key(claim.origin, claim.source_name),
+        claim.id, stored_value(claim), claim.source_name, _origin_key(claim.origin, claim.source_name),
         claim.as_of, origin=claim.origin or claim.source_name,
     )  # fmt: skip
 
@@ -462,7 +448,7 @@ def _store_verdict(
 
 
 def _backing(row: Any) -> verdicts.Backing:
-    return verdicts.Backing(_value_of(row), row.source_name, row.origin_key, row.origin_name, row.claims)
+    return verdicts.Backing(stored_value(row), row.source_name, row.origin_key, row.origin_name, row.claims)
 
 
 def _conflicts_json(conflicts: Iterable[verdicts.Conflict]) -> list[dict[str, Any]]:
@@ -734,12 +720,13 @@ def list_claims(ctx: Context, *, source: str | None = None, **filters: Any) -> r
 def get_group(ctx: Context, group_id: str, as_of: date | None = None) -> GroupView:
     """A group with its claims; with `as_of`, as it stood that day."""
     with ctx.db.reading() as session:
-        group = _group(session, group_id)
+        group = find_group(session, group_id)
         claims = repo.active_claims(session, group.id)
     return GroupView(group, claims) if as_of is None else _as_it_stood(ctx, group, claims, as_of)
 
 
-def _group(session: Session, group_id: str) -> Group:
+def find_group(session: Session, group_id: str) -> Group:
+    """The group with this id (as the URL gives it), or UnknownGroup."""
     key = _int_id(group_id)
     group = session.get(Group, key) if key is not None else None
     if group is None:
@@ -813,7 +800,7 @@ class GroupTimeline:
 def group_timeline(ctx: Context, group_id: str) -> GroupTimeline:
     """A group's figures through time, moment by moment, each with its conflicts and consensus."""
     with ctx.db.reading() as session:
-        group = _group(session, group_id)
+        group = find_group(session, group_id)
         claims = repo.active_claims(session, group.id)
     by_id = {c.id: c for c in claims}
     moments = []
@@ -922,7 +909,7 @@ class RulingView:
 def group_rulings(ctx: Context, group_id: str) -> list[RulingView]:
     """Every editor's ruling on a group's claims, oldest first."""
     with ctx.db.reading() as session:
-        group = _group(session, group_id)
+        group = find_group(session, group_id)
         rows = repo.rulings_of_group(session, group.id)
         return [
             RulingView(claim.id, claim.source_name, r.rank, r.reason, r.ruled_by, r.ruled_at)

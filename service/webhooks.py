@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from service.domain.values import LABEL, Value, format_value
 from service.domain.verdicts import compatible
 from service.errors import InvalidClaim, NotFound
-from service.storage.models import Claim, Delivery, Group, OutboxEvent, Webhook, utcnow
+from service.storage.models import Claim, Delivery, Group, OutboxEvent, Webhook, stored_value, utcnow
 
 if TYPE_CHECKING:
     from service.storage.db import Database
@@ -120,7 +120,7 @@ def _claim_json(claim: Claim) -> dict[str, Any]:
     return {
         "id": str(claim.id),
         "subject": claim.subject,
-        "value": claim.value_text or format_value(_value(claim)),
+        "value": claim.value_text or format_value(stored_value(claim)),
         "low": claim.value_low,
         "high": claim.value_high,
         "unit": claim.value_unit,
@@ -128,13 +128,6 @@ def _claim_json(claim: Claim) -> dict[str, Any]:
         "as_of": claim.as_of.isoformat() if claim.as_of else None,
         "quote": claim.quote,
     }
-
-
-def _value(claim: Claim) -> Value:
-    return Value(
-        claim.value_text, claim.value_low, claim.value_high, claim.value_unit, claim.value_dimension,
-        claim.value_hedge, claim.value_label, claim.value_display_label,
-    )  # fmt: skip
 
 
 def against_consensus(claim: Claim, consensus: dict[str, Any] | None) -> bool:
@@ -146,7 +139,7 @@ def against_consensus(claim: Claim, consensus: dict[str, Any] | None) -> bool:
         None, consensus.get("low"), consensus.get("high"), claim.value_unit, claim.value_dimension,
         LABEL if label is not None else "range", label,
     )  # fmt: skip
-    return not compatible(_value(claim), agreed)
+    return not compatible(stored_value(claim), agreed)
 
 
 def claim_conflicts(session: Session, claim: Claim, group: Group, conflicting: list[Claim]) -> None:

@@ -21,6 +21,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from service.domain.values import Value
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Timestamps stored in UTC and always read back timezone-aware (SQLite drops the zone)."""
@@ -59,6 +61,20 @@ class ValueColumns:
     value_hedge: Mapped[str] = mapped_column(String(20))
     value_label: Mapped[str | None] = mapped_column(String(800))
     value_display_label: Mapped[str | None] = mapped_column(String(300))
+
+
+def stored_value(row: Any) -> Value:
+    """The stored value columns (of a claim, a tally or a row of either) as a domain value."""
+    return Value(
+        text=getattr(row, "value_text", None),
+        low=row.value_low,
+        high=row.value_high,
+        unit=row.value_unit,
+        dimension=row.value_dimension,
+        hedge=row.value_hedge,
+        label=row.value_label,
+        display_label=row.value_display_label,
+    )
 
 
 class Topic(Base):
