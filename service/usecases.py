@@ -340,7 +340,7 @@ COPY_CANDIDATES = 50
 def _copied(session: Session, group: Group, source: str, quote: str | None) -> tuple[int | None, str | None]:
     """A quote that nearly repeats another source's is that source's report printed again: the
     claim it copies, and the origin the new claim then relies on (None, None for no copy)."""
-    if not quote:
+    if not copies.long_enough(quote):  # too short to tell a copy from a common phrase: no lookup
         return None, None
     with session.no_autoflush:  # the new claim is not in the session yet
         others = repo.quoted_claims_of_others(session, group.id, source, COPY_CANDIDATES)
