@@ -40,7 +40,11 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
     """One transaction that holds the migration lock: two containers starting at once never both
     migrate. SQLite: the connection is a writer, so its BEGIN IMMEDIATE waits for the other one;
     PostgreSQL: a transaction-scoped advisory lock. Whoever comes second finds the work done."""
-    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+    # One transaction for the whole upgrade, on SQLite too (Alembic would commit step by step there,
+    # letting a second container in between with a stale plan).
+    context.configure(
+        connection=connection, target_metadata=target_metadata, render_as_batch=True, transactional_ddl=True
+    )
     with context.begin_transaction():
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATE_LOCK_KEY})

@@ -60,3 +60,22 @@ def test_groups_stored_before_the_origins_column_get_theirs_counted(tmp_path) ->
         assert conn.exec_driver_sql("SELECT origins FROM groups WHERE id = 1").scalar_one() == 2
     engine.dispose()
     app.extensions["ceksilang"].db.dispose()
+
+
+def test_an_upgrade_is_one_transaction_so_its_lock_is_held_throughout(tmp_path) -> None:
+    # Committed step by step, a second container could slip in between with a stale plan.
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    commits: list[str] = []
+
+    def count(conn) -> None:  # type: ignore[no-untyped-def]
+        commits.append(str(conn.engine.url))
+
+    url = f"sqlite:///{tmp_path}/one.db"
+    event.listen(Engine, "commit", count)
+    try:
+        upgrade(url)
+    finally:
+        event.remove(Engine, "commit", count)
+    assert commits.count(url) == 1
