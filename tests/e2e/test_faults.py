@@ -10,6 +10,7 @@ database is back.
 from __future__ import annotations
 
 import contextlib
+import http.client
 import os
 import signal
 import threading
@@ -39,7 +40,7 @@ def _post_until_answered(base: str, body: dict) -> Reply:
     for _ in range(50):
         try:
             reply = call(base, "POST", "/claims", body, timeout=30)
-        except OSError:  # the worker died under this request
+        except (OSError, http.client.HTTPException):  # the worker died under this request, maybe mid-answer
             time.sleep(0.1)
             continue
         if reply.status != 503:
