@@ -32,8 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import Engine, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import insert
 
 from bench.generator import Corpus, GeneratedClaim
 from service.domain import matching
@@ -191,7 +190,6 @@ def run_size(size: int, queries: int, seed: int, workdir: Path, pg: Any | None, 
     url = f"sqlite:///{workdir}/match-{size}-{seed}.db"
     started = time.perf_counter()
     keys = store.write_sqlite(url)
-    _add_rules_index(url)
     echo(f"  SQLite index: {keys:,} blocking keys ({time.perf_counter() - started:.0f} s)")
     if pg is not None:
         started = time.perf_counter()
@@ -200,7 +198,6 @@ def run_size(size: int, queries: int, seed: int, workdir: Path, pg: Any | None, 
 
     asked = corpus.queries(queries, seed=seed + 1)
     methods = [Method("ours")] + ([Method("pg_trgm"), Method("pg_trgm_gist")] if pg is not None else [])
-    methods.append(Method("design_partition"))
     expected = 0
     brute_ms: list[float] = []
     db = Database(url)
@@ -222,9 +219,7 @@ def run_size(size: int, queries: int, seed: int, workdir: Path, pg: Any | None, 
                 t0 = time.perf_counter()
                 subject = matching.normalise_subject(claim.text, lexicon)
                 if method.name == "ours":
-                    found = repo.candidates(session, subject, measure)
-                elif method.name == "design_partition":
-                    found = partition_candidates(session, subject, measure, event_date)
+                    found = repo.candidates(session, subject, measure, event_date)
                 elif method.name == "pg_trgm":
                     found = _pg_rows(cur, GIN_QUERY, (subject.form, measure))
                 else:
@@ -250,39 +245,6 @@ def run_size(size: int, queries: int, seed: int, workdir: Path, pg: Any | None, 
     return result
 
 
-def _add_rules_index(url: str) -> None:
-    """Not the service's schema: an index on what the hard rules compare, for the design row."""
-    from sqlalchemy import create_engine
-
-    engine: Engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.exec_driver_sql("CREATE INDEX bench_ix_forms_rules ON subject_forms (measure, pins, event_date)")
-    engine.dispose()
-
-
-_FORM_COLUMNS = (SubjectForm.group_id, SubjectForm.form, SubjectForm.measure, SubjectForm.event_date,
-                 SubjectForm.pins, SubjectForm.generic)  # fmt: skip
-
-
-def partition_candidates(
-    session: Session, subject: matching.Subject, measure: str, event_date: date | None
-) -> list[matching.Candidate]:
-    """A design the service does not use: every stored form the hard rules would let the subject join
-    (same measure, pins and event date), read whole and cut at the join threshold with rapidfuzz."""
-    same_date = (
-        SubjectForm.event_date.is_(None) if event_date is None else SubjectForm.event_date == event_date
-    )
-    rows = session.execute(
-        select(*_FORM_COLUMNS).where(
-            SubjectForm.measure == measure, SubjectForm.pins == subject.pins, same_date
-        )
-    ).all()
-    cutoff = matching.JOIN_THRESHOLD * 100
-    hits = process.extract(subject.form, [r.form for r in rows], scorer=fuzz.ratio, processor=None,
-                           score_cutoff=cutoff, limit=None)  # fmt: skip
-    return [matching.Candidate(*rows[i]) for _, _, i in hits]
-
-
 def _pg_rows(cur: Any, sql: str, params: tuple[Any, ...]) -> list[matching.Candidate]:
     cur.execute(sql, params)
     return [matching.Candidate(*row) for row in cur.fetchall()]
@@ -301,7 +263,7 @@ def report(sizes: list[int], queries: int, seed: int, pg_url: str | None, pg_thr
         first = _row(f"{int(size):,}", f"{r['stored_forms']:,}", "brute force", brute["median_ms"],
                      brute["p99_ms"], "1.0", r["stored_forms"])  # fmt: skip
         echo(f"{first}  ({r['brute_force_matches']} matches)")
-        for name in ("ours", "pg_trgm", "pg_trgm_gist", "design_partition"):
+        for name in ("ours", "pg_trgm", "pg_trgm_gist"):
             if name in r:
                 m = r[name]
                 echo(_row("", "", name, m["median_ms"], m["p99_ms"], m["recall"], m["candidates_per_query"]))

@@ -91,7 +91,7 @@ def recall(ctx: Context, bodies: list[dict[str, Any]]) -> tuple[float, int]:
                 if matching.similarity(subject.form, pool[i].form) >= matching.JOIN_THRESHOLD
                 and matching.can_join(subject, measure, data.event_date, _candidate(pool[i]))
             }  # fmt: skip
-            candidates = repo.candidates(session, subject, measure)
+            candidates = repo.candidates(session, subject, measure, data.event_date)
             indexed = {
                 c.group_id for c in candidates
                 if matching.similarity(subject.form, c.form) >= matching.JOIN_THRESHOLD

@@ -276,7 +276,9 @@ def _store(
     if data.topic and (topic_slug := slugify(data.topic)):
         repo.ensure_topic(session, topic_slug, data.topic)
     measure = matching.measure_of(value.dimension, value.unit)
-    ranking = matching.rank(subject, measure, data.event_date, repo.candidates(session, subject, measure))
+    ranking = matching.rank(
+        subject, measure, data.event_date, repo.candidates(session, subject, measure, data.event_date)
+    )
     fresh = ranking.join is None  # a new group: nothing in it to look up
     if ranking.join is not None:
         group = session.get_one(Group, ranking.join.group_id)
@@ -499,7 +501,7 @@ def _posted(
     if related is None:  # a repeated POST: look again
         subject = matching.normalise_subject(claim.subject, ctx.lexicon)
         measure = matching.measure_of(claim.value_dimension, claim.value_unit)
-        candidates = repo.candidates(session, subject, measure)
+        candidates = repo.candidates(session, subject, measure, claim.event_date)
         related = [r for r in matching.rank(subject, measure, claim.event_date, candidates).related
                    if r.group_id != group.id]  # fmt: skip
     related = related[:RELATED_GROUPS]

@@ -212,7 +212,14 @@ class SubjectForm(Base):
     """One normalised subject of a group: what the matcher scores new claims against."""
 
     __tablename__ = "subject_forms"
-    __table_args__ = (UniqueConstraint("group_id", "form", name="uq_subject_forms_group_form"),)
+    __table_args__ = (
+        UniqueConstraint("group_id", "form", name="uq_subject_forms_group_form"),
+        # The forms a new subject may join are one range of this index (what the hard rules compare),
+        # read without touching the table.
+        Index("ix_subject_forms_rules", "measure", "pins", "event_date", "generic", "form", "group_id"),
+        # The same words under other rules (another period, another day): related groups.
+        Index("ix_subject_forms_words", "measure", "form"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"))

@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
 from service.domain import tolerance
-from service.domain.matching import Candidate, Subject, blocking_keys, measure_of
+from service.domain.matching import Candidate, Subject, blocking_keys, measure_of, within_reach
 from service.storage.models import (
     Claim,
     Document,
@@ -27,8 +27,13 @@ from service.storage.models import (
     utcnow,
 )
 
-# How many candidate forms the index hands to the scorer, most shared keys first.
+# A subject is compared with every form its hard rules allow when there are at most this many
+# (one index range, a few milliseconds); a larger range is searched through the blocking keys.
+RULES_SCAN_LIMIT = 5000
+# How many candidate forms the blocking keys hand to the scorer, most shared keys first.
 CANDIDATE_LIMIT = 400
+# How many groups with the very same words under other rules are offered as related.
+SAME_WORDS_LIMIT = 50
 
 
 @dataclass(frozen=True)
@@ -62,23 +67,81 @@ def claims_of_document(session: Session, document_id: int) -> list[Claim]:
     )
 
 
-def candidates(session: Session, subject: Subject, measure: str) -> list[Candidate]:
-    """Stored subject forms sharing a blocking key with the subject: the index, never a scan."""
+def candidates(session: Session, subject: Subject, measure: str, event_date: date | None) -> list[Candidate]:
+    """The stored forms worth scoring for a subject: every form it may join, and related ones.
+
+    What the hard rules allow (same measure, pins and event date, neither side generic) is one range
+    of an index, read whole and cut by rapidfuzz in one batched pass, so no joinable form is missed
+    however common its words. A range too large to read whole (more than RULES_SCAN_LIMIT forms) is
+    searched through the blocking keys instead. The same words under other rules (another period,
+    another day) come from a second range: the related groups a newsroom wants to see beside the
+    claim. Work is bounded by those ranges, never by the size of the store.
+    """
+    found: list[Candidate] = []
+    if not subject.generic:
+        in_rules = _forms_under_rules(session, subject.pins, measure, event_date)
+        if in_rules is None:
+            found += _keyed_candidates(
+                session, subject, measure, _under_rules(subject.pins, measure, event_date)
+            )
+        else:
+            forms = [form for _, form in in_rules]
+            found += [
+                Candidate(in_rules[i][0], forms[i], measure, event_date, subject.pins, False)
+                for i in within_reach(subject.form, forms)
+            ]
+    same_words = session.execute(
+        select(*_CANDIDATE_COLUMNS)
+        .where(SubjectForm.measure == measure, SubjectForm.form == subject.form)
+        .order_by(SubjectForm.id.desc())
+        .limit(SAME_WORDS_LIMIT)
+    )
+    found += [Candidate(*row) for row in same_words]
+    return found
+
+
+_CANDIDATE_COLUMNS = (SubjectForm.group_id, SubjectForm.form, SubjectForm.measure, SubjectForm.event_date,
+                      SubjectForm.pins, SubjectForm.generic)  # fmt: skip
+
+
+def _under_rules(pins: str, measure: str, event_date: date | None) -> ColumnElement[bool]:
+    same_day = (
+        SubjectForm.event_date.is_(None) if event_date is None else SubjectForm.event_date == event_date
+    )
+    return and_(
+        SubjectForm.measure == measure, SubjectForm.pins == pins, same_day, SubjectForm.generic.is_(False)
+    )
+
+
+def _forms_under_rules(
+    session: Session, pins: str, measure: str, event_date: date | None
+) -> list[tuple[int, str]] | None:
+    """(group id, form) of every form in the range, or None when there are more than RULES_SCAN_LIMIT."""
+    query = select(SubjectForm.group_id, SubjectForm.form).where(_under_rules(pins, measure, event_date))
+    rows = session.execute(query.limit(RULES_SCAN_LIMIT + 1)).all()
+    if len(rows) > RULES_SCAN_LIMIT:
+        return None
+    return [(group_id, form) for group_id, form in rows]
+
+
+def _keyed_candidates(
+    session: Session, subject: Subject, measure: str, where: ColumnElement[bool]
+) -> list[Candidate]:
+    """Forms sharing blocking keys with the subject, most shared keys first (CANDIDATE_LIMIT of them)."""
     keys = blocking_keys(subject, measure)
     if not keys:
         return []
     shared = func.count(FormKey.key).label("shared")
     ranked = (
-        select(FormKey.form_id, shared)
-        .where(FormKey.key.in_(keys))
+        select(FormKey.form_id)
+        .join(SubjectForm, SubjectForm.id == FormKey.form_id)
+        .where(FormKey.key.in_(keys), where)
         .group_by(FormKey.form_id)
         .order_by(shared.desc(), FormKey.form_id)
         .limit(CANDIDATE_LIMIT)
         .subquery()
     )
-    columns = (SubjectForm.group_id, SubjectForm.form, SubjectForm.measure, SubjectForm.event_date,
-               SubjectForm.pins, SubjectForm.generic)  # fmt: skip
-    rows = session.execute(select(*columns).join(ranked, ranked.c.form_id == SubjectForm.id))
+    rows = session.execute(select(*_CANDIDATE_COLUMNS).join(ranked, ranked.c.form_id == SubjectForm.id))
     return [Candidate(*row) for row in rows]
 
 

@@ -10,7 +10,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from service.domain import tolerance
-from service.domain.matching import load_lexicon, normalise_subject, similarity, word_agreement
+from service.domain.matching import (
+    JOIN_THRESHOLD,
+    RELATED_THRESHOLD,
+    load_lexicon,
+    normalise_subject,
+    similarity,
+    within_reach,
+    word_agreement,
+)
 from service.domain.values import (
     ABOUT,
     AT_LEAST,
@@ -313,6 +321,16 @@ def test_word_agreement_is_symmetric(a: list[str], b: list[str]) -> None:
 def test_a_form_is_most_similar_to_itself(form: str) -> None:
     """A subject is maximally similar to itself."""
     assert similarity(form, form) == 1.0
+
+
+@given(FORMS, st.lists(FORMS, max_size=12), st.sampled_from([RELATED_THRESHOLD, JOIN_THRESHOLD]))
+def test_the_batched_cut_keeps_every_form_that_reaches_the_threshold(
+    form: str, forms: list[str], threshold: float
+) -> None:
+    """The rapidfuzz pass before scoring only drops forms that could not score the threshold."""
+    kept = set(within_reach(form, forms, threshold))
+    assert kept <= set(range(len(forms)))
+    assert {i for i, other in enumerate(forms) if similarity(form, other) >= threshold} <= kept
 
 
 # --- verdicts ---------------------------------------------------------------------------------------
