@@ -154,14 +154,14 @@ def fingerprint(data: ClaimInput, value: Value, as_of: date | None) -> str:
     return hashlib.sha256(json.dumps(key).encode()).hexdigest()
 
 
-def _origin_key(origin: str | None, source_name: str) -> str:
+def origin_key(origin: str | None, source_name: str) -> str:
     return " ".join(fold(origin or source_name).split())
 
 
 def claim_view(claim: Any) -> verdicts.ClaimView:
     """A claim, or a row of the same columns, as the verdicts see it."""
     return verdicts.ClaimView(
-        claim.id, stored_value(claim), claim.source_name, _origin_key(claim.origin, claim.source_name),
+        claim.id, stored_value(claim), claim.source_name, origin_key(claim.origin, claim.source_name),
         claim.as_of, origin=claim.origin or claim.source_name,
     )  # fmt: skip
 
@@ -189,7 +189,7 @@ class Prepared:
     fingerprint: str
 
 
-def _prepare(ctx: Context, data: ClaimInput) -> Prepared:
+def prepare(ctx: Context, data: ClaimInput) -> Prepared:
     value = read_value(data)
     subject = matching.normalise_subject(data.subject, ctx.lexicon)
     as_of = data.as_of or (data.published_at.date() if data.published_at else None) or data.event_date
@@ -204,7 +204,7 @@ def _post(
     with_matches: bool = True,
     placement: Placement | None = None,
 ) -> PostedClaim:
-    ready = _prepare(ctx, data)
+    ready = prepare(ctx, data)
     existing = repo.claim_by_fingerprint(session, ready.fingerprint)
     if existing is not None:
         if existing.retracted_at is not None:
@@ -271,7 +271,7 @@ def import_claims(
 def _store(
     ctx: Context, session: Session, ready: Prepared, placement: Placement | None = None
 ) -> tuple[Claim, list[matching.Scored], list[Claim]]:
-    data, value, subject, as_of = ready.data, ready.value, ready.subject, ready.as_of
+    data, value, subject = ready.data, ready.value, ready.subject
     topic_slug = None
     if data.topic and (topic_slug := slugify(data.topic)):
         repo.ensure_topic(session, topic_slug, data.topic)
@@ -295,33 +295,7 @@ def _store(
         )
         session.add(group)
         similarity = None
-    claim = Claim(
-        fingerprint=ready.fingerprint,
-        subject=data.subject,
-        subject_form=subject.form,
-        value_text=data.value if isinstance(data.value, str) else None,
-        value_low=value.low,
-        value_high=value.high,
-        value_unit=value.unit,
-        value_dimension=value.dimension,
-        value_hedge=value.hedge,
-        value_label=value.label,
-        value_display_label=value.display_label,
-        unit_given=data.unit,
-        source_name=data.source_name,
-        source_key=source_key(data.source_name),
-        source_url=data.source_url,
-        published_at=data.published_at.astimezone(UTC) if data.published_at else None,
-        as_of=as_of,
-        event_date=data.event_date,
-        topic_slug=topic_slug or None,
-        quote=data.quote,
-        attributed_to=data.attributed_to,
-        origin=data.origin,
-        language=data.language or detect_language(" ".join(filter(None, [data.subject, data.quote]))),
-        group=group,
-        similarity=similarity,
-    )
+    claim = Claim(**claim_fields(ready, topic_slug, similarity), group=group)
     if placement is not None:
         claim.document_id, claim.value_start, claim.value_end = placement
     if not fresh and data.origin is None:
@@ -333,6 +307,37 @@ def _store(
     if conflicting:  # told to webhooks in this transaction: committed with the claim, or not at all
         webhooks.claim_conflicts(session, claim, group, conflicting)
     return claim, ranking.related, conflicting
+
+
+def claim_fields(ready: Prepared, topic_slug: str | None, similarity: float | None) -> dict[str, Any]:
+    """The stored columns of a new claim, but for its group."""
+    data, value = ready.data, ready.value
+    return {
+        "fingerprint": ready.fingerprint,
+        "subject": data.subject,
+        "subject_form": ready.subject.form,
+        "value_text": data.value if isinstance(data.value, str) else None,
+        "value_low": value.low,
+        "value_high": value.high,
+        "value_unit": value.unit,
+        "value_dimension": value.dimension,
+        "value_hedge": value.hedge,
+        "value_label": value.label,
+        "value_display_label": value.display_label,
+        "unit_given": data.unit,
+        "source_name": data.source_name,
+        "source_key": source_key(data.source_name),
+        "source_url": data.source_url,
+        "published_at": data.published_at.astimezone(UTC) if data.published_at else None,
+        "as_of": ready.as_of,
+        "event_date": data.event_date,
+        "topic_slug": topic_slug or None,
+        "quote": data.quote,
+        "attributed_to": data.attributed_to,
+        "origin": data.origin,
+        "language": data.language or detect_language(" ".join(filter(None, [data.subject, data.quote]))),
+        "similarity": similarity,
+    }
 
 
 # How many of a group's latest quoted claims a new claim's quote is compared with.
@@ -357,8 +362,11 @@ def _copied(session: Session, group: Group, source: str, quote: str | None) -> t
 # and of conflicts listed, never by the number of claims: a much-reported figure can have thousands.
 
 
-def _conflicts_of(ctx: Context, session: Session, claim: Claim, limit: int) -> list[Claim]:
-    """Claims of the same group that conflict with this one, as the domain judges them."""
+def conflicts_of(
+    ctx: Context, session: Session, claim: Claim, limit: int, *, before: int | None = None
+) -> list[Claim]:
+    """Claims of the same group that conflict with this one, as the domain judges them
+    (only those stored before claim id `before`, when given)."""
     mine = claim_view(claim)
     window = ctx.conflict_window_days
     confirmed: list[Claim] = []
@@ -366,7 +374,7 @@ def _conflicts_of(ctx: Context, session: Session, claim: Claim, limit: int) -> l
     while len(confirmed) < limit:
         page = repo.possibly_conflicting_rows(
             session, claim.group_id, low=claim.value_low, high=claim.value_high, label=claim.value_label,
-            as_of=claim.as_of, window_days=window, exclude=claim.id, after=after, limit=limit,
+            as_of=claim.as_of, window_days=window, exclude=claim.id, after=after, before=before, limit=limit,
         )  # fmt: skip
         confirmed += [o for o in page if verdicts.relation(claim_view(o), mine, window) == verdicts.CONFLICTS]
         if len(page) < limit:
@@ -383,39 +391,39 @@ def _count_in(
     Returns the claims it conflicts with (as many as the response shows).
     """
     if new_group:  # its only claim: one tally, no pairs
-        tally = repo.first_tally(session, claim, _origin_key(claim.origin, claim.source_name))
-        _store_verdict(session, group, [], [tally])
+        tally = repo.first_tally(session, claim, origin_key(claim.origin, claim.source_name))
+        store_verdict(session, group, [], [tally])
         return []
-    repo.tally(session, claim, _origin_key(claim.origin, claim.source_name), +1)
+    repo.tally(session, claim, origin_key(claim.origin, claim.source_name), +1)
     listed = list(group.conflicts or [])
-    conflicting = _conflicts_of(
+    conflicting = conflicts_of(
         ctx, session, claim, max(MAX_CONFLICTS_LISTED - len(listed), MAX_GROUP_MATCHES)
     )
     mine = claim_view(claim)
     room = max(MAX_CONFLICTS_LISTED - len(listed), 0)
-    listed += _conflicts_json(
+    listed += conflicts_json(
         verdicts.conflict_between(claim_view(other), mine) for other in conflicting[:room]
     )
-    _store_verdict(session, group, listed)
+    store_verdict(session, group, listed)
     return conflicting[:MAX_GROUP_MATCHES]
 
 
 def _count_out(ctx: Context, session: Session, group: Group, claim: Claim) -> None:
     """A claim left the group: its pairs go; a list that was cut short is read again."""
-    repo.tally(session, claim, _origin_key(claim.origin, claim.source_name), -1)
+    repo.tally(session, claim, origin_key(claim.origin, claim.source_name), -1)
     listed = list(group.conflicts or [])
     if len(listed) >= MAX_CONFLICTS_LISTED:
         views = [claim_view(r) for r in repo.active_claim_rows(session, group.id)]
-        listed = _conflicts_json(
+        listed = conflicts_json(
             verdicts.find_conflicts(views, ctx.conflict_window_days, MAX_CONFLICTS_LISTED)
         )
     else:
         gone = str(claim.id)
         listed = [c for c in listed if gone not in c["claims"]]
-    _store_verdict(session, group, listed)
+    store_verdict(session, group, listed)
 
 
-def _store_verdict(
+def store_verdict(
     session: Session,
     group: Group,
     conflicts: list[dict[str, Any]],
@@ -453,7 +461,7 @@ def _backing(row: Any) -> verdicts.Backing:
     return verdicts.Backing(stored_value(row), row.source_name, row.origin_key, row.origin_name, row.claims)
 
 
-def _conflicts_json(conflicts: Iterable[verdicts.Conflict]) -> list[dict[str, Any]]:
+def conflicts_json(conflicts: Iterable[verdicts.Conflict]) -> list[dict[str, Any]]:
     return [{"claims": [str(i) for i in c.claims], "explanation": c.explanation} for c in conflicts]
 
 
@@ -488,7 +496,7 @@ def _posted(
     mine = claim_view(claim)
     window = ctx.conflict_window_days
     if conflicting is None:
-        conflicting = _conflicts_of(ctx, session, claim, MAX_GROUP_MATCHES)
+        conflicting = conflicts_of(ctx, session, claim, MAX_GROUP_MATCHES)
     shown: dict[int, tuple[Claim, str]] = {other.id: (other, verdicts.CONFLICTS) for other in conflicting}
     for other in repo.latest_claims(session, group.id, exclude=claim.id, limit=MAX_GROUP_MATCHES):
         shown.setdefault(other.id, (other, verdicts.relation(mine, claim_view(other), window)))
@@ -530,7 +538,7 @@ def retract_claim(ctx: Context, claim_id: str) -> GroupView:
         if claim.rank == "preferred":
             group.preferred -= 1
         if claim.rank == "deprecated":  # out of the verdicts already
-            _store_verdict(session, group, list(group.conflicts or []))
+            store_verdict(session, group, list(group.conflicts or []))
         else:
             _count_out(ctx, session, group, claim)
         return GroupView(group, repo.active_claims(session, group.id))
@@ -564,7 +572,7 @@ def rule_claim(ctx: Context, claim_id: str, rank: str, reason: str, by: str) -> 
             session.flush()
             _count_in(ctx, session, group, claim)
         else:
-            _store_verdict(session, group, list(group.conflicts or []))
+            store_verdict(session, group, list(group.conflicts or []))
         return GroupView(group, repo.active_claims(session, group.id))
 
 
@@ -636,7 +644,7 @@ def _read_found(
             origin=claim.origin, language=language,
         )  # fmt: skip
         try:
-            readings.append((_prepare(ctx, claim_input), claim))
+            readings.append((prepare(ctx, claim_input), claim))
         except DomainError as exc:
             log.warning("%s: skipped %r: %s", data.source_name, claim.value, exc.detail)
     return readings
@@ -758,12 +766,12 @@ def _as_it_stood(ctx: Context, group: Group, claims: list[Claim], day: date) -> 
     """The claims dated on or before `day`, judged as the group's latest moment then."""
     said = [c for c in claims if c.as_of is not None and c.as_of <= day]
     moment = verdicts.picture_at(_counted_views(said), day, ctx.conflict_window_days)
-    conflicts = _conflicts_json(moment.conflicts) if moment else []
+    conflicts = conflicts_json(moment.conflicts) if moment else []
     snapshot = GroupSnapshot(
         id=group.id, label=group.label, topic_slug=group.topic_slug, unit=group.unit,
         dimension=group.dimension, event_date=group.event_date, size=len(said),
         sources=len({c.source_key for c in said}),
-        origins=len({_origin_key(c.origin, c.source_name) for c in said if c.rank != "deprecated"}),
+        origins=len({origin_key(c.origin, c.source_name) for c in said if c.rank != "deprecated"}),
         conflict=bool(conflicts), conflicts=conflicts,
         consensus=_moment_consensus(moment, said) if moment else None,
     )  # fmt: skip
@@ -809,7 +817,7 @@ def group_timeline(ctx: Context, group_id: str) -> GroupTimeline:
     for m in verdicts.timeline(_counted_views(claims), ctx.conflict_window_days):
         shown = [by_id[v.id] for v in m.claims]
         moments.append(
-            MomentView(m.start, m.end, shown, _conflicts_json(m.conflicts), _moment_consensus(m, claims))
+            MomentView(m.start, m.end, shown, conflicts_json(m.conflicts), _moment_consensus(m, claims))
         )
     return GroupTimeline(group, moments)
 
@@ -971,7 +979,7 @@ def estimate_reliability(ctx: Context, settings: truth.Settings = truth.DEFAULT)
             high=r.value_high,
             label=r.value_label,
             hedge=r.value_hedge,
-            origin=_origin_key(r.origin, r.source_name) if r.origin else None,
+            origin=origin_key(r.origin, r.source_name) if r.origin else None,
         )
         for r in rows
     ]
@@ -999,7 +1007,7 @@ def estimate_reliability(ctx: Context, settings: truth.Settings = truth.DEFAULT)
         with ctx.db.writing() as session:
             for group in repo.groups_by_ids(session, group_ids[start : start + REFRESH_BATCH]):
                 before = group.consensus
-                _store_verdict(session, group, list(group.conflicts or []))
+                store_verdict(session, group, list(group.conflicts or []))
                 refreshed += group.consensus != before
     return Estimate(len(claims), len(scores), found.iterations, found.converged, refreshed)
 

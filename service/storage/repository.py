@@ -261,11 +261,13 @@ def possibly_conflicting_rows(
     window_days: int,
     exclude: int,
     after: int = 0,
+    before: int | None = None,
     limit: int,
 ) -> list[Claim]:
     """Active claims of a group at the same time whose values may not overlap the given one.
 
-    A superset of the conflicts (the domain decides), in id order after `after`, for paging.
+    A superset of the conflicts (the domain decides), in id order after `after` (and before
+    `before`, when given), for paging.
     """
     if label is not None:
         disjoint: ColumnElement[bool] = or_(Claim.value_label.is_(None), Claim.value_label != label)
@@ -283,7 +285,7 @@ def possibly_conflicting_rows(
     query = (
         select(Claim)
         .where(_counted_in(group_id), Claim.id > after, Claim.id != exclude, _same_time(as_of, window_days))
-        .where(disjoint)
+        .where(disjoint, true() if before is None else Claim.id < before)
         .order_by(Claim.id)
         .limit(limit)
     )
