@@ -29,12 +29,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import synthetic
 from schemas import ClaimIn
 from service.app import create_app
+from service.bulk import import_claims
 from service.config import Config
 from service.domain import matching
 from service.storage import repository as repo
 from service.storage.migrate import upgrade
 from service.storage.models import SubjectForm
-from service.usecases import Context, import_claims
+from service.usecases import Context
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import multiprocessing
 import os
 import sys
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import click
 from marshmallow import ValidationError
 from tqdm import tqdm
 
+from service.bulk import ImportReport, Read
 from service.config import Config
-from service.usecases import ClaimInput, Context, ImportReport
+from service.usecases import ClaimInput, Context
 
 SEEDS_DIR = Path(os.environ.get("CEKSILANG_SEEDS_DIR") or Path(__file__).resolve().parent.parent / "seeds")
 
@@ -114,40 +119,94 @@ def _seed_claims(config: Config, path: Path) -> None:
 
 @main.command("import")
 @click.argument("file", type=click.File("r", encoding="utf-8"))
-@click.option("--batch-size", default=500, show_default=True)
-def import_(file: TextIO, batch_size: int) -> None:
+@click.option("--batch-size", default=2000, show_default=True, help="claims per transaction")
+@click.option("--readers", default=1, show_default=True,
+              help="processes reading lines while this one stores them (0: read here)")  # fmt: skip
+def import_(file: TextIO, batch_size: int, readers: int) -> None:
     """Bulk-import claims from a JSON Lines file (one POST /claims body per line; migrates first)."""
-    lines = tqdm(file, desc="importing", unit=" lines", file=sys.stderr, disable=None)
-    report = _import(Config(), _json_lines(lines), batch_size=batch_size)
+    from service.bulk import store_batches
+    from service.storage.migrate import upgrade
+
+    config = Config()
+    upgrade(config.DATABASE_URL)
+    numbered = enumerate(tqdm(file, desc="importing", unit=" lines", file=sys.stderr, disable=None), start=1)
+    chunks = iter(lambda: list(itertools.islice(numbered, batch_size)), [])
+    context = _context(config)
+    if readers < 1:
+        _start_reading(config.LEXICON_PATH)
+        report = store_batches(context, map(_read_lines, chunks))
+    else:
+        spawn = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(readers, mp_context=spawn, initializer=_start_reading,
+                                 initargs=(config.LEXICON_PATH,)) as pool:  # fmt: skip
+            report = store_batches(context, _read_ahead(pool, chunks, readers + 1))
     for line, reason in report.rejected:
         click.echo(f"line {line}: rejected: {reason}", err=True)
     rejected = len(report.rejected)
     click.echo(f"import: {report.stored} stored, {report.already_stored} already stored, {rejected} rejected")
 
 
-def _json_lines(lines: Iterator[str]) -> Iterator[tuple[int, object]]:
-    for number, line in enumerate(lines, start=1):
+def _read_ahead(
+    pool: ProcessPoolExecutor, chunks: Iterator[list[tuple[int, str]]], depth: int
+) -> Iterator[Read]:
+    """Read chunks in the pool, a few ahead of the one being stored, in order."""
+    pending: deque[Future[Read]] = deque()
+    for chunk in chunks:
+        pending.append(pool.submit(_read_lines, chunk))
+        if len(pending) >= depth:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
+
+
+_reading: tuple[Any, Any] | None = None  # (schema, bulk.Reader) of a reading process
+
+
+def _start_reading(lexicon_path: str | None) -> None:
+    global _reading
+    from schemas import ClaimIn
+    from service.bulk import Reader
+    from service.domain.matching import load_lexicon
+
+    _reading = (ClaimIn(), Reader(load_lexicon(lexicon_path)))
+
+
+def _read_lines(chunk: list[tuple[int, str]]) -> Read:
+    """JSON Lines to prepared claims (or the reason a line cannot be stored), as POST would read them."""
+    assert _reading is not None, "_start_reading first"
+    schema, reader = _reading
+    rows: list[tuple[int, ClaimInput | str]] = []
+    for number, line in chunk:
         if not line.strip():
             continue
-        try:
-            yield number, json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield number, f"not JSON: {exc.msg} at column {exc.colno}"
+        rows.append((number, _load(schema, line)))
+    read: Read = reader.read(rows)
+    return read
 
 
-def _import(config: Config, rows: Iterator[tuple[int, object]], batch_size: int = 500) -> ImportReport:
+def _load(schema: Any, line: str) -> ClaimInput | str:
+    try:
+        item = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return f"not JSON: {exc.msg} at column {exc.colno}"
+    try:
+        loaded: ClaimInput = schema.load(item)
+    except ValidationError as exc:
+        return "; ".join(f"{k}: {v}" for k, v in _flat(exc.messages).items())
+    return loaded
+
+
+def _import(config: Config, rows: Iterator[tuple[int, object]], batch_size: int = 2000) -> ImportReport:
+    """Claims given as POST bodies, read and stored in this process (a few, such as the seeds)."""
     from schemas import ClaimIn
+    from service.bulk import import_claims
     from service.storage.migrate import upgrade
-    from service.usecases import import_claims
 
     upgrade(config.DATABASE_URL)
     schema = ClaimIn()
 
     def loaded() -> Iterator[tuple[int, ClaimInput | str]]:
         for number, item in rows:
-            if isinstance(item, str):
-                yield number, item
-                continue
             try:
                 yield number, schema.load(item)  # type: ignore[arg-type]
             except ValidationError as exc:

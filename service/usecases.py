@@ -190,8 +190,11 @@ class Prepared:
 
 
 def prepare(ctx: Context, data: ClaimInput) -> Prepared:
-    value = read_value(data)
-    subject = matching.normalise_subject(data.subject, ctx.lexicon)
+    return prepared(data, read_value(data), matching.normalise_subject(data.subject, ctx.lexicon))
+
+
+def prepared(data: ClaimInput, value: Value, subject: Subject) -> Prepared:
+    """A claim whose value and subject were read: the day it speaks of, and its fingerprint."""
     as_of = data.as_of or (data.published_at.date() if data.published_at else None) or data.event_date
     return Prepared(data, value, subject, as_of, fingerprint(data, value, as_of))
 
@@ -216,56 +219,6 @@ def _post(
     if not with_matches:
         return PostedClaim(claim, claim.group, [], created=True)
     return _posted(ctx, session, claim, related, conflicting, created=True)
-
-
-@dataclass
-class ImportReport:
-    stored: int = 0
-    already_stored: int = 0
-    rejected: list[tuple[int, str]] = field(default_factory=list)
-
-
-def import_claims(
-    ctx: Context, rows: Iterable[tuple[int, ClaimInput | str]], *, batch_size: int = 500
-) -> ImportReport:
-    """Bulk import: each batch is one transaction; a row that cannot be read is reported, not stored.
-
-    `rows` yields (line number, claim) or (line number, reason) for lines that failed to load.
-    """
-    report = ImportReport()
-    batch: list[tuple[int, ClaimInput | str]] = []
-
-    def flush() -> None:
-        with ctx.db.writing() as session:
-            for line, item in batch:
-                if isinstance(item, str):
-                    report.rejected.append((line, item))
-                    continue
-                try:
-                    with session.begin_nested():
-                        posted = _post(ctx, session, item, with_matches=False)
-                except RetractedClaim:
-                    report.already_stored += 1
-                    continue
-                except DomainError as exc:
-                    report.rejected.append((line, exc.detail))
-                    continue
-                except DataError as exc:  # a value the database refuses: this line only
-                    report.rejected.append((line, f"the database refused it: {exc.orig}"))
-                    continue
-                if posted.created:
-                    report.stored += 1
-                else:
-                    report.already_stored += 1
-        batch.clear()
-
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= batch_size:
-            flush()
-    if batch:
-        flush()
-    return report
 
 
 def _store(
@@ -428,10 +381,14 @@ def store_verdict(
     group: Group,
     conflicts: list[dict[str, Any]],
     tallies: list[GroupTally] | None = None,
+    estimates: dict[str, tuple[str, float]] | None = None,
+    *,
+    alerts: bool = True,
 ) -> None:
     """The group's size, sources, conflicts and consensus, from its tallies (read unless given).
 
-    A group that turns into a conflict is told to webhooks, in the caller's transaction.
+    A group that turns into a conflict is told to webhooks, in the caller's transaction (unless
+    the caller knows that no webhook is registered: `alerts=False`).
     """
     was_conflict = bool(group.conflict)
     if tallies is None:
@@ -449,11 +406,16 @@ def store_verdict(
     else:
         # Weighed by the sources' estimated reliability once it has been estimated (a batch job).
         keys = sorted({t.source_key for t in tallies})
-        weights = repo.reliabilities(session, keys) if len(keys) > 1 else {}
+        if len(keys) < 2:
+            weights: dict[str, float] = {}
+        elif estimates is None:
+            weights = repo.reliabilities(session, keys)
+        else:  # the caller read every estimate once (`repo.estimates`)
+            weights = dict(estimates[k] for k in keys if k in estimates)
         consensus = verdicts.consensus([_backing(t) for t in tallies], weights or None)
     group.consensus = _consensus_json(consensus)
     group.updated_at = utcnow()
-    if group.conflict and not was_conflict:
+    if group.conflict and not was_conflict and alerts:
         webhooks.group_conflict(session, group)
 
 

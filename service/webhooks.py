@@ -81,6 +81,11 @@ def body_of(payload: dict[str, Any]) -> bytes:
 # --- events, written in the caller's transaction -----------------------------------------------
 
 
+def any_registered(session: Session) -> bool:
+    """Whether any webhook is registered: a writer of many claims asks once, not per event."""
+    return session.scalar(select(Webhook.id).limit(1)) is not None
+
+
 def _emit(session: Session, kind: str, topic_slug: str | None, payload: dict[str, Any]) -> None:
     """Store the event and one delivery per webhook that wants it; nothing when none does."""
     wanted = list(

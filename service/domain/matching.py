@@ -60,6 +60,7 @@ _QUARTER_TOKEN = re.compile(r"^q([1-4])$")
 _HAS_DIGIT = re.compile(r"\d")
 
 
+@lru_cache(maxsize=65_536)  # the same outlets, subjects and topics come back all day
 def fold(text: str) -> str:
     """Case-fold and strip accents: 'Kyiv', 'KYIV' and 'Kyïv' read the same."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())

@@ -8,7 +8,20 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, text, true
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    true,
+    update,
+)
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
@@ -188,7 +201,7 @@ _CLAIM_ROW = (
 # The SQL prefilter widens a little less than the domain does: narrower intervals are disjoint
 # more often, so float rounding in the database never hides a conflict. The domain then decides
 # on the rows it returns.
-_PREFILTER_SLACK = tolerance.EXACT_RELATIVE * 0.999
+PREFILTER_SLACK = tolerance.EXACT_RELATIVE * 0.999
 
 
 def _listed_in(group_id: int) -> ColumnElement[bool]:
@@ -274,11 +287,11 @@ def possibly_conflicting_rows(
     else:
         sides = []
         if low is not None:
-            widened_low = low - abs(low) * _PREFILTER_SLACK
-            sides.append(Claim.value_high + func.abs(Claim.value_high) * _PREFILTER_SLACK < widened_low)
+            widened_low = low - abs(low) * PREFILTER_SLACK
+            sides.append(Claim.value_high + func.abs(Claim.value_high) * PREFILTER_SLACK < widened_low)
         if high is not None:
-            widened_high = high + abs(high) * _PREFILTER_SLACK
-            sides.append(Claim.value_low - func.abs(Claim.value_low) * _PREFILTER_SLACK > widened_high)
+            widened_high = high + abs(high) * PREFILTER_SLACK
+            sides.append(Claim.value_low - func.abs(Claim.value_low) * PREFILTER_SLACK > widened_high)
         if not sides:
             return []
         disjoint = or_(*sides)
@@ -317,7 +330,7 @@ def tally(session: Session, claim: Claim, origin_key: str, delta: int) -> None:
     if row is None:
         if delta < 0:
             return
-        row = _new_tally(session, claim, origin_key, key)
+        row = new_tally(session, claim, origin_key, key)
     row.claims += delta
     if row.claims <= 0:
         session.delete(row)
@@ -326,21 +339,26 @@ def tally(session: Session, claim: Claim, origin_key: str, delta: int) -> None:
 def first_tally(session: Session, claim: Claim, origin_key: str) -> GroupTally:
     """The tally of a new group's first claim: there is nothing to look up."""
     key = value_key(claim.value_low, claim.value_high, claim.value_label)
-    row = _new_tally(session, claim, origin_key, key)
+    row = new_tally(session, claim, origin_key, key)
     row.claims = 1
     return row
 
 
-def _new_tally(session: Session, claim: Claim, origin_key: str, key: str) -> GroupTally:
-    row = GroupTally(
-        group_id=claim.group_id, source_key=claim.source_key, source_name=claim.source_name,
-        origin_key=origin_key, origin_name=claim.origin or claim.source_name, value_key=key,
-        value_low=claim.value_low, value_high=claim.value_high, value_unit=claim.value_unit,
-        value_dimension=claim.value_dimension, value_hedge=claim.value_hedge,
-        value_label=claim.value_label, value_display_label=claim.value_display_label, claims=0,
-    )  # fmt: skip
+def new_tally(session: Session, claim: Claim, origin_key: str, key: str) -> GroupTally:
+    row = GroupTally(**tally_fields(claim, origin_key, key))
     session.add(row)
     return row
+
+
+def tally_fields(claim: Any, origin_key: str, key: str) -> dict[str, Any]:
+    """The columns of a new tally (at zero claims) for the claim's source, origin and value."""
+    return {
+        "group_id": claim.group_id, "source_key": claim.source_key, "source_name": claim.source_name,
+        "origin_key": origin_key, "origin_name": claim.origin or claim.source_name, "value_key": key,
+        "value_low": claim.value_low, "value_high": claim.value_high, "value_unit": claim.value_unit,
+        "value_dimension": claim.value_dimension, "value_hedge": claim.value_hedge,
+        "value_label": claim.value_label, "value_display_label": claim.value_display_label, "claims": 0,
+    }  # fmt: skip
 
 
 def tallies(session: Session, group_id: int) -> list[GroupTally]:
@@ -521,6 +539,12 @@ def quoted_claims_of_others(session: Session, group_id: int, source_key: str, li
     return list(session.execute(query))
 
 
+def estimates(session: Session) -> dict[str, tuple[str, float]]:
+    """Every estimated source: its key -> (name, reliability). A writer of many groups reads it once."""
+    return {key: (name, reliability) for key, name, reliability in session.execute(
+        select(Source.key, Source.name, Source.reliability))}  # fmt: skip
+
+
 def reliabilities(session: Session, source_keys: Sequence[str]) -> dict[str, float]:
     """Estimated reliability by source name, for those of these sources that were estimated."""
     if not source_keys:
@@ -591,3 +615,151 @@ def sources_page(session: Session, *, q: str | None, page: int, per_page: int) -
 
 def source_row(session: Session, key: str) -> Any | None:
     return session.execute(_outlets(Claim.source_key == key)).first()
+
+
+# --- bulk writing ------------------------------------------------------------------------------
+
+
+def joinable_forms_after(session: Session, last_id: int) -> Iterator[Any]:
+    """Every form a subject could join (not generic) stored after form id `last_id`, in id order."""
+    query = (
+        select(
+            SubjectForm.id,
+            SubjectForm.group_id,
+            SubjectForm.form,
+            SubjectForm.measure,
+            SubjectForm.pins,
+            SubjectForm.event_date,
+        )
+        .where(SubjectForm.id > last_id, SubjectForm.generic.is_(False))
+        .order_by(SubjectForm.id)
+    )
+    yield from session.execute(query.execution_options(yield_per=10_000))
+
+
+def last_id(session: Session, model: type[Any]) -> int:
+    """The highest id of a table (0 when empty). Ids a writer hands out from here on are its own:
+    writers are serialised (storage/db.py)."""
+    return int(session.scalar(select(func.max(model.id))) or 0)
+
+
+def catch_up_id_sequence(session: Session, model: type[Any]) -> None:
+    """After rows were inserted with ids of their own, PostgreSQL's sequence moves past them."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    table = model.__tablename__
+    session.execute(
+        text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+    )
+
+
+def ensure_topics(session: Session, labels: dict[str, str]) -> None:
+    """The topics of these slugs exist (a new one takes the label given with it)."""
+    slugs = sorted(labels)
+    present: set[str] = set()
+    for start in range(0, len(slugs), 500):
+        present.update(session.scalars(select(Topic.slug).where(Topic.slug.in_(slugs[start : start + 500]))))
+    missing = [{"slug": slug, "label": labels[slug]} for slug in slugs if slug not in present]
+    if missing:
+        session.execute(insert(Topic), missing)
+
+
+def insert_rows(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> None:
+    """Many rows of one table, a few statements in all, without the ORM."""
+    connection = session.connection()
+    for start in range(0, len(rows), 5000):
+        connection.execute(insert(model.__table__), rows[start : start + 5000])
+
+
+def tally_rows_of_groups(session: Session, group_ids: Sequence[int]) -> list[Any]:
+    """Every tally of these groups, as plain rows."""
+    ids = sorted(group_ids)
+    found: list[Any] = []
+    for start in range(0, len(ids), 500):
+        query = select(GroupTally.__table__).where(GroupTally.group_id.in_(ids[start : start + 500]))
+        found += session.execute(query.order_by(GroupTally.id))
+    return found
+
+
+def set_tally_counts(session: Session, counts: list[tuple[int, int]]) -> None:
+    """(tally id, claims) for tallies whose count changed; a tally at zero claims goes."""
+    table = GroupTally.__table__
+    kept = [{"tally_id": i, "count": n} for i, n in counts if n > 0]
+    gone = [i for i, n in counts if n <= 0]
+    connection = session.connection()
+    if kept:
+        connection.execute(
+            update(table).where(table.c.id == bindparam("tally_id")).values(claims=bindparam("count")), kept
+        )
+    if gone:
+        connection.execute(delete(table).where(table.c.id.in_(gone)))
+
+
+def counted_claim_rows_of_groups(
+    session: Session, group_ids: Sequence[int], before: int
+) -> dict[int, list[Any]]:
+    """`active_claim_rows` of many groups at once (claims before id `before`), by group, in id order."""
+    found: dict[int, list[Any]] = {gid: [] for gid in group_ids}
+    ids = sorted(group_ids)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        query = select(*_CLAIM_ROW, Claim.group_id).where(
+            Claim.group_id.in_(chunk),
+            Claim.id < before,
+            Claim.retracted_at.is_(None),
+            Claim.rank != "deprecated",
+        )
+        for row in session.execute(query.order_by(Claim.group_id, Claim.id)):
+            found[row.group_id].append(row)
+    return found
+
+
+def group_rows(session: Session, group_ids: Sequence[int]) -> dict[int, Any]:
+    """These groups as plain rows, by id."""
+    ids = sorted(group_ids)
+    found: dict[int, Any] = {}
+    for start in range(0, len(ids), 500):
+        query = select(Group.__table__).where(Group.id.in_(ids[start : start + 500]))
+        found.update((row.id, row) for row in session.execute(query))
+    return found
+
+
+# What a group's verdict changes, written for many groups in one statement.
+_VERDICT_COLUMNS = (
+    "topic_slug",
+    "size",
+    "sources",
+    "origins",
+    "conflict",
+    "conflicts",
+    "consensus",
+    "updated_at",
+)
+
+
+def update_verdicts(session: Session, groups: Sequence[Any]) -> None:
+    """Write the verdict columns of groups held as plain objects (see `group_rows`)."""
+    if not groups:
+        return
+    table = Group.__table__
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("group_id"))
+        .values({name: bindparam(f"new_{name}") for name in _VERDICT_COLUMNS})
+    )
+    rows = [
+        {"group_id": g.id, **{f"new_{name}": getattr(g, name) for name in _VERDICT_COLUMNS}} for g in groups
+    ]
+    session.connection().execute(statement, rows)
+
+
+def insert_form_keys(session: Session, keys: list[tuple[str, int]]) -> None:
+    """(key, form id) rows of the candidate index, straight to the driver: plain text and integers,
+    the bulk of what an import writes."""
+    if not keys:
+        return
+    marker = "?" if session.get_bind().dialect.paramstyle == "qmark" else "%s"
+    sql = f"INSERT INTO form_keys (key, form_id) VALUES ({marker}, {marker})"
+    connection = session.connection()
+    for start in range(0, len(keys), 20_000):
+        connection.exec_driver_sql(sql, keys[start : start + 20_000])

@@ -1,0 +1,450 @@
+"""Bulk import: many claims stored as if they had been posted one by one, thousands a second.
+
+A batch is read (validated, parsed, normalised) before anything is locked, then matched and
+stored in one write transaction: the joinable subject forms of every group are kept in memory by
+the importer and brought up to date from the database at the start of each batch, under the write
+lock, so a form stored by another writer in between is never missed. Within the batch, claims are
+matched in order against the stored forms and the batch's own, exactly as POST would match them
+one after the other; rows are then written a table at a time, and each touched group's tallies,
+conflicts and consensus are brought up to date once.
+
+A batch the database refuses (a value one database accepts and another does not) is split in two
+until the refused claims are found; they are reported with the database's reason, the rest stored.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import logging
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from types import SimpleNamespace
+from typing import Any
+
+from sqlalchemy.exc import DataError
+from sqlalchemy.orm import Session
+
+from service import usecases, webhooks
+from service.domain import copies, matching, verdicts
+from service.domain.matching import Subject
+from service.domain.values import Value
+from service.errors import DomainError
+from service.storage import repository as repo
+from service.storage.models import Claim, Group, GroupTally, SubjectForm
+
+log = logging.getLogger("ceksilang")
+
+# Claims per transaction: large enough that per-batch work (catching up, loading the touched
+# groups) is small beside the claims, small enough that a batch holds the write lock for a moment.
+BATCH_SIZE = 2000
+
+RangeKey = tuple[str, str, date | None]  # measure, pins, event date: what the hard rules compare
+
+
+@dataclass
+class ImportReport:
+    stored: int = 0
+    already_stored: int = 0
+    rejected: list[tuple[int, str]] = field(default_factory=list)
+
+
+@dataclass
+class _Range:
+    """The joinable forms under one set of hard-rule values."""
+
+    forms: list[str] = field(default_factory=list)
+    group_ids: list[int] = field(default_factory=list)
+    exact: dict[str, int] = field(default_factory=dict)  # form -> lowest group id with it
+    pairs: set[tuple[int, str]] = field(default_factory=set)  # (group id, form)
+
+    def add(self, group_id: int, form: str) -> None:
+        self.forms.append(form)
+        self.group_ids.append(group_id)
+        self.pairs.add((group_id, form))
+        if group_id < self.exact.get(form, group_id + 1):
+            self.exact[form] = group_id
+
+
+class FormIndex:
+    """Every stored form a new subject could join, by range of the hard rules, in memory.
+
+    Forms are only ever added (never changed or removed), and writers are serialised, so reading
+    the forms stored after the last one seen brings the index up to date.
+    """
+
+    def __init__(self) -> None:
+        self.ranges: dict[RangeKey, _Range] = {}
+        self.last_seen = 0
+
+    def catch_up(self, session: Session) -> None:
+        for row in repo.joinable_forms_after(session, self.last_seen):
+            self.add((row.measure, row.pins, row.event_date), row.group_id, row.form)
+            self.last_seen = row.id
+
+    def add(self, key: RangeKey, group_id: int, form: str) -> None:
+        self.ranges.setdefault(key, _Range()).add(group_id, form)
+
+    def has(self, key: RangeKey, group_id: int, form: str) -> bool:
+        found = self.ranges.get(key)
+        return found is not None and (group_id, form) in found.pairs
+
+    def best(self, subject: Subject, measure: str, event_date: date | None) -> tuple[int, float] | None:
+        """The group POST would join (the best joinable match over the threshold), with its score."""
+        if subject.generic:
+            return None
+        found = self.ranges.get((measure, subject.pins, event_date))
+        if found is None:
+            return None
+        if subject.form in found.exact:  # only the very same form scores 1.0
+            return found.exact[subject.form], 1.0
+        reach = matching.within_reach(subject.form, found.forms, matching.JOIN_THRESHOLD)
+        candidates = (
+            matching.Candidate(found.group_ids[i], found.forms[i], measure, event_date, subject.pins, False)
+            for i in reach
+        )
+        join = matching.rank(subject, measure, event_date, candidates).join
+        return None if join is None else (join.group_id, join.similarity)
+
+
+def import_claims(
+    ctx: usecases.Context,
+    rows: Iterable[tuple[int, usecases.ClaimInput | str]],
+    *,
+    batch_size: int = BATCH_SIZE,
+) -> ImportReport:
+    """Store every readable claim once, matched as POST would match it; report the rest.
+
+    `rows` yields (line number, claim) or (line number, reason) for lines that failed to load.
+    """
+    reader = Reader(ctx.lexicon)
+    iterator = iter(rows)
+    batches = iter(lambda: list(itertools.islice(iterator, batch_size)), [])
+    return store_batches(ctx, (reader.read(batch) for batch in batches))
+
+
+Read = list[tuple[int, "usecases.Prepared | str"]]
+
+
+def store_batches(ctx: usecases.Context, batches: Iterable[Read]) -> ImportReport:
+    """Store batches already read (see `Reader`), one transaction each, in order."""
+    report = ImportReport()
+    index = FormIndex()
+    for batch in batches:
+        ready: list[tuple[int, usecases.Prepared]] = []
+        for line, item in batch:
+            if isinstance(item, str):
+                report.rejected.append((line, item))
+            else:
+                ready.append((line, item))
+        index = _store_split(ctx, index, ready, report)
+    return report
+
+
+class Reader:
+    """`usecases.prepare` for many claims, with the subjects and values a newsroom repeats read once.
+
+    Reading needs nothing but the lexicon, so it can run in another process than the storing.
+    """
+
+    def __init__(self, lexicon: matching.Lexicon) -> None:
+        self.subject = lru_cache(maxsize=200_000)(lambda text: matching.normalise_subject(text, lexicon))
+        self.value = lru_cache(maxsize=200_000)(self._value)
+
+    def read(self, rows: Iterable[tuple[int, usecases.ClaimInput | str]]) -> Read:
+        """(line, prepared claim), or (line, why it cannot be stored)."""
+        read: Read = []
+        for line, item in rows:
+            if isinstance(item, str):
+                read.append((line, item))
+                continue
+            try:
+                read.append((line, self(item)))
+            except DomainError as exc:
+                read.append((line, exc.detail))
+        return read
+
+    def __call__(self, data: usecases.ClaimInput) -> usecases.Prepared:
+        if isinstance(data.value, str):
+            value = self.value(data.value, data.unit, data.language)
+        else:
+            value = usecases.read_value(data)
+        return usecases.prepared(data, value, self.subject(data.subject))
+
+    @staticmethod
+    def _value(text: str, unit: str | None, language: str | None) -> Value:
+        return usecases.read_value(usecases.ClaimInput(subject="", value=text, source_name="", unit=unit,
+                                                       language=language))  # fmt: skip
+
+
+def _store_split(
+    ctx: usecases.Context, index: FormIndex, ready: list[tuple[int, usecases.Prepared]], report: ImportReport
+) -> FormIndex:
+    """Store a batch; if the database refuses it, store each half alone, down to the refused claims.
+
+    Returns the form index to go on with (a new one after a refusal: the refused batch's forms
+    were added to the old one and never stored).
+    """
+    if not ready:
+        return index
+    try:
+        stored, repeated = _store_batch(ctx, index, [r for _, r in ready])
+    except DataError as exc:
+        index = FormIndex()
+        if len(ready) == 1:
+            report.rejected.append((ready[0][0], f"the database refused it: {exc.orig}"))
+            return index
+        half = len(ready) // 2
+        index = _store_split(ctx, index, ready[:half], report)
+        return _store_split(ctx, index, ready[half:], report)
+    report.stored += stored
+    report.already_stored += repeated
+    return index
+
+
+@dataclass
+class _New:
+    """A claim of the batch, as it will be stored."""
+
+    row: dict[str, Any]
+    ready: usecases.Prepared
+    opened_group: bool  # the first claim of a new group
+
+
+def _store_batch(ctx: usecases.Context, index: FormIndex, batch: list[usecases.Prepared]) -> tuple[int, int]:
+    """One transaction: (claims stored, claims already stored)."""
+    with ctx.db.writing() as session:
+        index.catch_up(session)
+        present = repo.fingerprints_present(session, [r.fingerprint for r in batch])
+        fresh: list[usecases.Prepared] = []
+        for ready in batch:
+            if ready.fingerprint not in present:
+                present.add(ready.fingerprint)
+                fresh.append(ready)
+        if not fresh:
+            return 0, len(batch)
+        topics = {
+            slug: r.data.topic for r in fresh if r.data.topic and (slug := usecases.slugify(r.data.topic))
+        }
+        repo.ensure_topics(session, topics)  # type: ignore[arg-type]
+
+        writer = _BatchWriter(session, index)
+        for ready in fresh:
+            writer.place(ready)
+        writer.write()
+        _bring_groups_up_to_date(ctx, session, writer)
+        return len(fresh), len(batch) - len(fresh)
+
+
+class _BatchWriter:
+    """Matches a batch's claims in order and collects the rows to write, with their ids."""
+
+    def __init__(self, session: Session, index: FormIndex) -> None:
+        self.session = session
+        self.index = index
+        self.next_group = repo.last_id(session, Group) + 1
+        self.first_new_group = self.next_group
+        self.next_form = repo.last_id(session, SubjectForm) + 1
+        self.next_claim = repo.last_id(session, Claim) + 1
+        self.first_new_claim = self.next_claim
+        self.groups: list[dict[str, Any]] = []
+        self.forms: list[dict[str, Any]] = []
+        self.keys: list[tuple[str, int]] = []
+        self.claims: list[_New] = []
+        self.topic_of_joined: dict[int, str] = {}  # a group without a topic takes its first one
+        self.quoted: dict[int, list[Any]] = defaultdict(list)  # this batch's quoted claims by group
+
+    def place(self, ready: usecases.Prepared) -> None:
+        data, value, subject = ready.data, ready.value, ready.subject
+        measure = matching.measure_of(value.dimension, value.unit)
+        topic_slug = usecases.slugify(data.topic) if data.topic else None
+        best = self.index.best(subject, measure, data.event_date)
+        if best is None:
+            group_id, similarity = self.next_group, None
+            self.next_group += 1
+            self.groups.append({"id": group_id, "label": data.subject, "topic_slug": topic_slug or None,
+                                "dimension": value.dimension, "unit": value.unit,
+                                "event_date": data.event_date, "conflicts": []})  # fmt: skip
+        else:
+            group_id, similarity = best
+            if topic_slug and group_id < self.first_new_group:
+                self.topic_of_joined.setdefault(group_id, topic_slug)
+        opened = best is None
+        key = (measure, subject.pins, data.event_date)
+        if opened or not self.index.has(key, group_id, subject.form):
+            self._add_form(group_id, subject, measure, data.event_date)
+        row = usecases.claim_fields(ready, topic_slug, similarity)
+        row.update(id=self.next_claim, group_id=group_id, copy_of=None)
+        self.next_claim += 1
+        if not opened and data.origin is None:
+            row["copy_of"], row["origin"] = self._copied(group_id, row)
+        if row["quote"] is not None:
+            self.quoted[group_id].append(row)
+        self.claims.append(_New(row, ready, opened))
+
+    def _add_form(self, group_id: int, subject: Subject, measure: str, event_date: date | None) -> None:
+        form_id = self.next_form
+        self.next_form += 1
+        self.forms.append(
+            {"id": form_id, "group_id": group_id, "form": subject.form, "measure": measure,
+             "event_date": event_date, "pins": subject.pins, "generic": subject.generic}
+        )  # fmt: skip
+        self.keys += [(k, form_id) for k in sorted(set(matching.blocking_keys(subject, measure)))]
+        if not subject.generic:
+            self.index.add((measure, subject.pins, event_date), group_id, subject.form)
+
+    def _copied(self, group_id: int, row: dict[str, Any]) -> tuple[int | None, str | None]:
+        """As POST's copy check: the latest quoted claims of other sources, this batch's first."""
+        quote = row["quote"]
+        if not copies.long_enough(quote):
+            return None, None
+        mine = row["source_key"]
+        others = [
+            (o["id"], o["quote"], o["origin"], o["source_name"])
+            for o in reversed(self.quoted.get(group_id, []))
+            if o["source_key"] != mine
+        ][: usecases.COPY_CANDIDATES]
+        if len(others) < usecases.COPY_CANDIDATES and group_id < self.first_new_group:
+            room = usecases.COPY_CANDIDATES - len(others)
+            others += [tuple(o) for o in repo.quoted_claims_of_others(self.session, group_id, mine, room)]
+        copied = copies.near_copy(quote, ((o[0], o[1]) for o in others))
+        if copied is None:
+            return None, None
+        original = next(o for o in others if o[0] == copied)
+        return copied, original[2] or original[3]
+
+    def write(self) -> None:
+        session = self.session
+        repo.insert_rows(session, Group, self.groups)
+        repo.insert_rows(session, SubjectForm, self.forms)
+        repo.insert_form_keys(session, self.keys)
+        repo.insert_rows(session, Claim, [new.row for new in self.claims])
+        for model in (Group, SubjectForm, Claim):
+            repo.catch_up_id_sequence(session, model)
+        self.index.last_seen = self.next_form - 1  # the batch's own forms are in the index already
+
+
+def _bring_groups_up_to_date(ctx: usecases.Context, session: Session, writer: _BatchWriter) -> None:
+    """Each touched group's tallies, conflicts and consensus, as after posting its claims in order.
+
+    The conflicts a claim adds are looked for among the group's earlier claims in memory (read
+    once per batch, only for groups whose listed conflicts have room), unless webhooks want each
+    conflicting claim: then as POST looks for them. Tallies are counted in memory and written once.
+    """
+    by_group: dict[int, list[_New]] = defaultdict(list)
+    for new in writer.claims:
+        by_group[new.row["group_id"]].append(new)
+    ids = sorted(by_group)
+    # Plain objects with a group's attributes: store_verdict sets them; one statement writes them all.
+    groups = {gid: SimpleNamespace(**row._mapping) for gid, row in repo.group_rows(session, ids).items()}
+    stored = [i for i in ids if i < writer.first_new_group]
+    tallies: dict[int, list[Any]] = defaultdict(list)
+    for row in repo.tally_rows_of_groups(session, stored):
+        tallies[row.group_id].append(SimpleNamespace(**row._mapping, was=row.claims))
+    alerts = webhooks.any_registered(session)
+    estimates = repo.estimates(session)
+    with_room = [i for i in stored if len(groups[i].conflicts or []) < usecases.MAX_CONFLICTS_LISTED]
+    earlier = (
+        repo.counted_claim_rows_of_groups(session, with_room, writer.first_new_claim) if not alerts else {}
+    )
+    window = ctx.conflict_window_days
+    new_tallies: list[Any] = []
+    changed: list[tuple[int, int]] = []
+    for group_id in ids:
+        group = groups[group_id]
+        if group_id in writer.topic_of_joined and group.topic_slug is None:
+            group.topic_slug = writer.topic_of_joined[group_id]
+        listed = list(group.conflicts or [])
+        counted = {(t.source_key, t.origin_key, t.value_key): t for t in tallies[group_id]}
+        pool = _EarlierClaims(usecases.claim_view(row) for row in earlier.get(group_id, []))
+        for new in by_group[group_id]:
+            claim = SimpleNamespace(**new.row)
+            _tally(counted, claim)
+            mine = usecases.claim_view(claim)
+            room = usecases.MAX_CONFLICTS_LISTED - len(listed)
+            if new.opened_group or (room <= 0 and not alerts):
+                pool.add(mine)
+                continue
+            if alerts:
+                views = _told_to_webhooks(ctx, session, group, claim.id, room)
+            else:
+                views = pool.conflicting(mine, room, window)
+            listed += usecases.conflicts_json(
+                verdicts.conflict_between(other, mine) for other in views[: max(room, 0)]
+            )
+            pool.add(mine)
+        kept = [t for t in counted.values() if t.claims > 0]
+        usecases.store_verdict(session, group, listed, kept, estimates, alerts=alerts)  # type: ignore[arg-type]
+        new_tallies += [t for t in counted.values() if t.id is None]
+        changed += [(t.id, t.claims) for t in counted.values() if t.id is not None and t.claims != t.was]
+    repo.update_verdicts(session, list(groups.values()))
+    rows = [{k: v for k, v in vars(t).items() if k not in ("id", "was")} for t in new_tallies]
+    repo.insert_rows(session, GroupTally, rows)
+    repo.set_tally_counts(session, changed)
+
+
+def _told_to_webhooks(
+    ctx: usecases.Context, session: Session, group: Group, claim_id: int, room: int
+) -> list[verdicts.ClaimView]:
+    """As POST: the claim's conflicts looked up in the database, and told to webhooks."""
+    claim = session.get_one(Claim, claim_id)
+    limit = max(room, usecases.MAX_GROUP_MATCHES)
+    conflicting = usecases.conflicts_of(ctx, session, claim, limit, before=claim_id)
+    if conflicting:
+        webhooks.claim_conflicts(session, claim, group, conflicting[: usecases.MAX_GROUP_MATCHES])
+    return [usecases.claim_view(other) for other in conflicting]
+
+
+class _EarlierClaims:
+    """A group's earlier claims, kept so that those whose values may not overlap a new one are
+    found without a scan: the same prefilter as `repository.possibly_conflicting_rows`, in memory."""
+
+    def __init__(self, views: Iterable[verdicts.ClaimView] = ()) -> None:
+        self.by_id: dict[int, verdicts.ClaimView] = {}
+        self.highs: list[tuple[float, int]] = []  # widened high, id: ascending
+        self.lows: list[tuple[float, int]] = []  # widened low, id: ascending
+        for view in views:
+            self.add(view)
+
+    def add(self, view: verdicts.ClaimView) -> None:
+        self.by_id[view.id] = view
+        low, high = view.value.low, view.value.high
+        if high is not None:
+            bisect.insort(self.highs, (high + abs(high) * repo.PREFILTER_SLACK, view.id))
+        if low is not None:
+            bisect.insort(self.lows, (low - abs(low) * repo.PREFILTER_SLACK, view.id))
+
+    def conflicting(self, mine: verdicts.ClaimView, limit: int, window_days: int) -> list[verdicts.ClaimView]:
+        """The earlier claims `mine` conflicts with, oldest first, at most `limit` of them."""
+        value = mine.value
+        if value.label is not None:
+            ids = [i for i, other in self.by_id.items() if other.value.label != value.label]
+        else:
+            ids = []
+            if value.low is not None:
+                below = value.low - abs(value.low) * repo.PREFILTER_SLACK
+                ids += [i for _, i in self.highs[: bisect.bisect_left(self.highs, (below, -1))]]
+            if value.high is not None:
+                above = value.high + abs(value.high) * repo.PREFILTER_SLACK
+                ids += [i for _, i in self.lows[bisect.bisect_right(self.lows, (above, math.inf)) :]]
+        found: list[verdicts.ClaimView] = []
+        for i in sorted(set(ids)):
+            other = self.by_id[i]
+            if verdicts.relation(other, mine, window_days) == verdicts.CONFLICTS:
+                found.append(other)
+                if len(found) >= limit:
+                    break
+        return found
+
+
+def _tally(counted: dict[tuple[str, str, str], Any], claim: Any) -> None:
+    origin = usecases.origin_key(claim.origin, claim.source_name)
+    key = (claim.source_key, origin, repo.value_key(claim.value_low, claim.value_high, claim.value_label))
+    tally = counted.get(key)
+    if tally is None:
+        tally = counted[key] = SimpleNamespace(id=None, was=0, **repo.tally_fields(claim, origin, key[2]))
+    tally.claims += 1

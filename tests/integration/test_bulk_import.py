@@ -1,0 +1,181 @@
+"""Bulk import stores what posting the same claims one by one would store.
+
+The claims come from the benchmark's generator (near-duplicate subjects in both languages, typos,
+other periods, conflicting values), with repeats, quotes copied between outlets, declared
+origins, generic subjects and values given as parts mixed in. The store after posting them one by
+one is compared with the store after importing them in small batches, without ids: groups as sets
+of claims, their verdicts, tallies, each claim's similarity and the claim it copies.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import DataError
+
+from bench.generator import Corpus
+from schemas import ClaimIn
+from service import bulk, usecases, webhooks
+from service.storage import repository as repo
+from service.storage.models import Base, Claim, Group, GroupTally, OutboxEvent, SubjectForm
+
+LONG_QUOTES = [
+    "Menurut data terakhir yang kami terima dari posko, jumlah korban terus bertambah sejak pagi tadi",
+    "The agency said late on Tuesday that the figure would be revised once the teams reach the villages",
+]
+
+
+def _bodies(seed: int, count: int) -> list[dict[str, Any]]:
+    rng = random.Random(seed)
+    bodies = [claim.body() for claim in Corpus(seed, count, subjects=60, sources=12).claims()]
+    for body in bodies:
+        roll = rng.random()
+        if roll < 0.08:  # a wire story printed again: the same long quote from another outlet
+            body["quote"] = rng.choice(LONG_QUOTES)
+        elif roll < 0.12:
+            body["origin"] = rng.choice(["Antara", "Reuters"])
+        elif roll < 0.14:
+            body["subject"] = "jumlah korban"  # too generic to join anything
+        elif roll < 0.16 and body["value"][0].isdigit() and body["value"].split()[0].isdigit():
+            body["value"] = {"amount": float(body["value"].split()[0])}
+    bodies += [dict(rng.choice(bodies)) for _ in range(count // 10)]  # repeats: stored once
+    rng.shuffle(bodies)
+    return bodies
+
+
+def _snapshot(ctx) -> dict[str, Any]:
+    """The store without its ids: claims by fingerprint, groups by the fingerprints of their claims."""
+    with ctx.db.reading() as session:
+        claims = list(session.scalars(select(Claim).order_by(Claim.id)))
+        fp = {c.id: c.fingerprint for c in claims}
+        members: dict[int, list[str]] = {}
+        for c in claims:
+            members.setdefault(c.group_id, []).append(c.fingerprint)
+        key = {gid: frozenset(fps) for gid, fps in members.items()}
+        groups = {}
+        for g in session.scalars(select(Group)):
+            pairs = Counter(frozenset(fp[int(i)] for i in c["claims"]) for c in g.conflicts)
+            groups[key[g.id]] = (g.label, g.topic_slug, g.size, g.sources, g.origins, g.conflict,
+                                 g.consensus, pairs)  # fmt: skip
+        tallies = Counter(
+            (key[t.group_id], t.source_key, t.origin_key, t.value_key, t.claims)
+            for t in session.scalars(select(GroupTally))
+        )
+        forms = Counter(
+            (key[f.group_id], f.form, f.pins, f.generic) for f in session.scalars(select(SubjectForm))
+        )
+        per_claim = {
+            c.fingerprint: (c.similarity, c.origin, fp.get(c.copy_of), c.topic_slug, c.subject_form)
+            for c in claims
+        }
+    return {"groups": groups, "tallies": tallies, "forms": forms, "claims": per_claim}
+
+
+def _empty(ctx) -> None:
+    with ctx.db.engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+def _loaded(bodies: list[dict[str, Any]]) -> list[tuple[int, usecases.ClaimInput]]:
+    schema = ClaimIn()
+    return [(line, schema.load(body)) for line, body in enumerate(bodies, start=1)]
+
+
+def _events(ctx) -> Counter:
+    """The webhook events written: their kind, and for a claim's conflicts which claims."""
+    with ctx.db.reading() as session:
+        fp = dict(session.execute(select(Claim.id, Claim.fingerprint)).all())
+        events = session.scalars(select(OutboxEvent)).all()
+        return Counter(
+            (e.type, fp[int(e.payload["claim"]["id"])] if "claim" in e.payload else None,
+             frozenset(fp[int(c["id"])] for c in e.payload.get("conflicts_with", [])))
+            for e in events
+        )  # fmt: skip
+
+
+@pytest.mark.parametrize(("seed", "hooked"), [(3, False), (11, False), (7, True)])
+def test_bulk_import_stores_what_posting_one_by_one_stores(ctx, seed: int, hooked: bool) -> None:
+    rows = _loaded(_bodies(seed, 700))
+    if hooked:  # every conflict is then an event too
+        webhooks.register(ctx.db, "https://example.org/hook", None, None)
+    for _, data in rows:
+        usecases.post_claim(ctx, data)
+    one_by_one = _snapshot(ctx)
+    posted_events = _events(ctx)
+    _empty(ctx)
+    if hooked:
+        webhooks.register(ctx.db, "https://example.org/hook", None, None)
+    report = bulk.import_claims(ctx, rows, batch_size=97)
+    imported = _snapshot(ctx)
+    assert _events(ctx) == posted_events
+    assert bool(posted_events) is hooked
+
+    assert report.stored == len(one_by_one["claims"]) and not report.rejected
+    assert report.already_stored == len(rows) - report.stored
+    assert len(one_by_one["groups"]) < report.stored / 2  # the claims did group
+    assert any(v[5] for v in one_by_one["groups"].values())  # and some groups conflict
+    assert any(c[2] for c in one_by_one["claims"].values())  # and some quotes were copies
+    assert imported["claims"] == one_by_one["claims"]
+    assert imported["groups"] == one_by_one["groups"]
+    assert imported["tallies"] == one_by_one["tallies"]
+    assert imported["forms"] == one_by_one["forms"]
+
+
+def test_importing_again_stores_nothing_new(ctx) -> None:
+    rows = _loaded(_bodies(5, 300))
+    first = bulk.import_claims(ctx, rows, batch_size=64)
+    before = _snapshot(ctx)
+    second = bulk.import_claims(ctx, rows, batch_size=64)
+    assert second.stored == 0 and second.already_stored == len(rows)
+    assert first.stored > 0 and _snapshot(ctx) == before
+
+
+def test_a_claim_posted_between_batches_is_matched_by_the_next(ctx) -> None:
+    schema = ClaimIn()
+    between = schema.load({"subject": "korban tewas gempa Sumedang 2024", "value": "12 orang",
+                           "source": {"name": "Kompas"}})  # fmt: skip
+    later = {"subject": "korban tewas gempa Sumedng 2024", "value": "14 orang", "source": {"name": "Tempo"}}
+
+    def rows():
+        yield from _loaded(_bodies(2, 100))
+        posted.append(usecases.post_claim(ctx, between))  # another writer, while the import runs
+        yield 101, schema.load(later)
+
+    posted: list[usecases.PostedClaim] = []
+    report = bulk.import_claims(ctx, rows(), batch_size=100)
+    assert report.stored >= 1 and posted
+    with ctx.db.reading() as session:
+        late = repo.claim_by_fingerprint(session, _fingerprint(ctx, later))
+        assert late is not None and late.group_id == posted[0].group.id
+
+
+def _fingerprint(ctx, body: dict[str, Any]) -> str:
+    return usecases.prepare(ctx, ClaimIn().load(body)).fingerprint
+
+
+def test_a_batch_the_database_refuses_is_split_down_to_the_refused_claim(ctx, monkeypatch) -> None:
+    # SQLite refuses nothing these claims hold, so the refusal is injected where rows are written.
+    insert_rows = repo.insert_rows
+
+    def refusing(session, model, rows):
+        if model is Claim and any(r["subject"].endswith("Sumedang 2021") for r in rows):
+            raise DataError("INSERT", {}, Exception("value out of range"))
+        return insert_rows(session, model, rows)
+
+    monkeypatch.setattr(repo, "insert_rows", refusing)
+    places = ["Cianjur", "Garut", "Sumedang", "Tasikmalaya", "Cianjur", "Bogor"]
+    bodies = [
+        {"subject": f"korban tewas gempa {place} 2021", "value": f"{n} orang", "source": {"name": "Antara"}}
+        for n, place in enumerate(places, start=1)
+    ]
+    report = bulk.import_claims(ctx, [*_loaded(bodies), (7, "not JSON: bad")], batch_size=10)
+    assert report.stored == 5
+    assert report.rejected == [(7, "not JSON: bad"), (3, "the database refused it: value out of range")]
+    with ctx.db.reading() as session:
+        sizes = sorted(g.size for g in session.scalars(select(Group)))
+    assert sizes == [1, 1, 1, 2]  # the two Cianjur claims still grouped
