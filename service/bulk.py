@@ -41,7 +41,7 @@ log = logging.getLogger("ceksilang")
 
 # Claims per transaction: large enough that per-batch work (catching up, loading the touched
 # groups) is small beside the claims, small enough that a batch holds the write lock for a moment.
-BATCH_SIZE = 2000
+BATCH_SIZE = 10_000
 
 RangeKey = tuple[str, str, date | None]  # measure, pins, event date: what the hard rules compare
 
@@ -348,9 +348,10 @@ def _bring_groups_up_to_date(ctx: usecases.Context, session: Session, writer: _B
     alerts = webhooks.any_registered(session)
     estimates = repo.estimates(session)
     with_room = [i for i in stored if len(groups[i].conflicts or []) < usecases.MAX_CONFLICTS_LISTED]
-    earlier = (
-        repo.counted_claim_rows_of_groups(session, with_room, writer.first_new_claim) if not alerts else {}
-    )
+    earlier: dict[int, list[Any]] = {}
+    if not alerts:
+        bounds = [_bounds(i, by_group[i]) for i in with_room]
+        earlier = repo.possibly_conflicting_rows_of_groups(session, bounds, writer.first_new_claim)
     window = ctx.conflict_window_days
     new_tallies: list[Any] = []
     changed: list[tuple[int, int]] = []
@@ -397,6 +398,15 @@ def _told_to_webhooks(
     if conflicting:
         webhooks.claim_conflicts(session, claim, group, conflicting[: usecases.MAX_GROUP_MATCHES])
     return [usecases.claim_view(other) for other in conflicting]
+
+
+def _bounds(group_id: int, news: list[_New]) -> tuple[int, float | None, float | None, bool]:
+    """What earlier claims of the group any of the new ones may conflict with (see the repository)."""
+    slack = repo.PREFILTER_SLACK
+    lows = [low - abs(low) * slack for n in news if (low := n.row["value_low"]) is not None]
+    highs = [high + abs(high) * slack for n in news if (high := n.row["value_high"]) is not None]
+    labels = any(n.row["value_label"] is not None for n in news)
+    return group_id, max(lows, default=None), min(highs, default=None), labels
 
 
 class _EarlierClaims:

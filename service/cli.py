@@ -119,7 +119,7 @@ def _seed_claims(config: Config, path: Path) -> None:
 
 @main.command("import")
 @click.argument("file", type=click.File("r", encoding="utf-8"))
-@click.option("--batch-size", default=2000, show_default=True, help="claims per transaction")
+@click.option("--batch-size", default=10_000, show_default=True, help="claims per transaction")
 @click.option("--readers", default=1, show_default=True,
               help="processes reading lines while this one stores them (0: read here)")  # fmt: skip
 def import_(file: TextIO, batch_size: int, readers: int) -> None:
@@ -196,7 +196,7 @@ def _load(schema: Any, line: str) -> ClaimInput | str:
     return loaded
 
 
-def _import(config: Config, rows: Iterator[tuple[int, object]], batch_size: int = 2000) -> ImportReport:
+def _import(config: Config, rows: Iterator[tuple[int, object]], batch_size: int = 10_000) -> ImportReport:
     """Claims given as POST bodies, read and stored in this process (a few, such as the seeds)."""
     from schemas import ClaimIn
     from service.bulk import import_claims

@@ -9,8 +9,14 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
+    Column,
     ColumnElement,
+    Float,
+    Integer,
+    MetaData,
     Select,
+    Table,
     and_,
     bindparam,
     delete,
@@ -695,22 +701,50 @@ def set_tally_counts(session: Session, counts: list[tuple[int, int]]) -> None:
         connection.execute(delete(table).where(table.c.id.in_(gone)))
 
 
-def counted_claim_rows_of_groups(
-    session: Session, group_ids: Sequence[int], before: int
+# A batch's value bounds per group, for one join instead of a query per group: a temporary table
+# of the writer's connection (not part of the schema), emptied after each use.
+_batch_bounds = Table(
+    "ceksilang_batch_bounds",
+    MetaData(),
+    Column("group_id", Integer, primary_key=True),
+    Column("below", Float),  # an earlier claim entirely below this may conflict
+    Column("above", Float),  # an earlier claim entirely above this may conflict
+    Column("labels", Boolean, nullable=False),  # a labelled value: every earlier claim may conflict
+    prefixes=["TEMPORARY"],
+)
+
+
+def possibly_conflicting_rows_of_groups(
+    session: Session, bounds: Sequence[tuple[int, float | None, float | None, bool]], before: int
 ) -> dict[int, list[Any]]:
-    """`active_claim_rows` of many groups at once (claims before id `before`), by group, in id order."""
-    found: dict[int, list[Any]] = {gid: [] for gid in group_ids}
-    ids = sorted(group_ids)
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        query = select(*_CLAIM_ROW, Claim.group_id).where(
-            Claim.group_id.in_(chunk),
-            Claim.id < before,
-            Claim.retracted_at.is_(None),
-            Claim.rank != "deprecated",
-        )
-        for row in session.execute(query.order_by(Claim.group_id, Claim.id)):
-            found[row.group_id].append(row)
+    """The counted claims (before id `before`) of many groups whose values may not overlap new ones.
+
+    `bounds` is (group id, below, above, labels) per group: the loosest of its new claims' bounds
+    (widened as `possibly_conflicting_rows` widens them), so that the rows are a superset of what
+    that function returns for each new claim. Rows by group, in id order.
+    """
+    found: dict[int, list[Any]] = {gid: [] for gid, *_ in bounds}
+    if not bounds:
+        return found
+    connection = session.connection()
+    table = _batch_bounds
+    table.create(connection, checkfirst=True)
+    connection.execute(table.insert(), [{"group_id": g, "below": lo, "above": hi, "labels": lab}
+                                        for g, lo, hi, lab in bounds])  # fmt: skip
+    disjoint = or_(
+        table.c.labels.is_(True),
+        Claim.value_high + func.abs(Claim.value_high) * PREFILTER_SLACK < table.c.below,
+        Claim.value_low - func.abs(Claim.value_low) * PREFILTER_SLACK > table.c.above,
+    )
+    query = (
+        select(*_CLAIM_ROW, Claim.group_id)
+        .join(table, table.c.group_id == Claim.group_id)
+        .where(Claim.id < before, Claim.retracted_at.is_(None), Claim.rank != "deprecated", disjoint)
+        .order_by(Claim.group_id, Claim.id)
+    )
+    for row in session.execute(query):
+        found[row.group_id].append(row)
+    connection.execute(table.delete())
     return found
 
 
