@@ -312,7 +312,7 @@ def webhooks_deliver(every: float | None) -> None:
 
 @main.group("bench")
 def bench_group() -> None:
-    """Benchmarks on public data sets."""
+    """Benchmarks: truth discovery on public data; matching and the import at scale."""
 
 
 def _bench_truth() -> None:
@@ -366,3 +366,19 @@ def bench_match(sizes: str, queries: int, seed: int, pg_url: str | None, pg_thre
     from bench.match import report
 
     report([int(s) for s in sizes.split(",")], queries, seed, pg_url, pg_threshold, click.echo)
+
+
+@bench_group.command("import")
+@click.option("--claims", default=1_000_000, show_default=True, help="claims in the file")
+@click.option("--db", type=click.Choice(["sqlite", "postgres"]), default="sqlite", show_default=True)
+@click.option("--seed", default=7, show_default=True)
+@click.option("--pg", "pg_url", default=None,
+              help="a PostgreSQL server for the database (default: a private one on loopback)")  # fmt: skip
+@click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="keep the JSON Lines file and the SQLite database here")  # fmt: skip
+def bench_import(claims: int, db: str, seed: int, pg_url: str | None, workdir: Path | None) -> None:
+    """`ceksilang import` of N generated claims into a fresh store: claims per second and peak memory."""
+    _bench_truth()
+    from bench.imports import report
+
+    report(claims, db, seed, pg_url, workdir, click.echo)
