@@ -371,7 +371,7 @@ def webhooks_deliver(every: float | None) -> None:
 
 @main.group("bench")
 def bench_group() -> None:
-    """Benchmarks on public data sets."""
+    """Benchmarks: truth discovery on public data; matching, the API under load and the import at scale."""
 
 
 def _bench_truth() -> None:
@@ -425,3 +425,47 @@ def bench_match(sizes: str, queries: int, seed: int, pg_url: str | None, pg_thre
     from bench.match import report
 
     report([int(s) for s in sizes.split(",")], queries, seed, pg_url, pg_threshold, click.echo)
+
+
+@bench_group.command("api")
+@click.option("--db", "dbs", default="sqlite,postgres", show_default=True,
+              help="databases, comma-separated: sqlite, postgres")  # fmt: skip
+@click.option("--sizes", default="100000,1000000", show_default=True, help="stored claims, comma-separated")
+@click.option("--duration", default=30, show_default=True, help="seconds of load at each size")
+@click.option("--connections", default=8, show_default=True)
+@click.option("--threads", default=2, show_default=True, help="wrk threads")
+@click.option("--workers", default=4, show_default=True, help="gunicorn workers")
+@click.option("--seed", default=7, show_default=True)
+@click.option("--pg", "pg_url", default=None,
+              help="a PostgreSQL server for the databases (default: a private one on loopback)")  # fmt: skip
+@click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="keep the files, the SQLite databases and the servers' logs here")  # fmt: skip
+def bench_api(dbs: str, sizes: str, duration: int, connections: int, threads: int, workers: int, seed: int,
+              pg_url: str | None, workdir: Path | None) -> None:  # fmt: skip
+    """POST /claims under wrk on a real gunicorn server over a filled store: latency, throughput, memory."""
+    _bench_truth()
+    from bench.api import Load, report, wrk_missing
+
+    kinds = [d.strip() for d in dbs.split(",") if d.strip()]
+    if unknown := set(kinds) - {"sqlite", "postgres"}:
+        raise click.BadParameter(f"not a database here: {', '.join(sorted(unknown))}", param_hint="--db")
+    if missing := wrk_missing():
+        raise click.ClickException(missing)
+    load = Load(duration, connections, threads, workers)
+    report(kinds, [int(s) for s in sizes.split(",")], load, seed, pg_url, workdir, click.echo)
+
+
+@bench_group.command("import")
+@click.option("--claims", default=1_000_000, show_default=True, help="claims in the file")
+@click.option("--db", type=click.Choice(["sqlite", "postgres"]), default="sqlite", show_default=True)
+@click.option("--seed", default=7, show_default=True)
+@click.option("--pg", "pg_url", default=None,
+              help="a PostgreSQL server for the database (default: a private one on loopback)")  # fmt: skip
+@click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="keep the JSON Lines file and the SQLite database here")  # fmt: skip
+def bench_import(claims: int, db: str, seed: int, pg_url: str | None, workdir: Path | None) -> None:
+    """`ceksilang import` of N generated claims into a fresh store: claims per second and peak memory."""
+    _bench_truth()
+    from bench.imports import report
+
+    report(claims, db, seed, pg_url, workdir, click.echo)
