@@ -35,7 +35,7 @@ from service.domain.matching import Subject
 from service.domain.values import Value
 from service.errors import DomainError
 from service.storage import repository as repo
-from service.storage.models import Claim, Group, GroupTally, SubjectForm
+from service.storage.models import Claim, Group, SubjectForm, utcnow
 
 log = logging.getLogger("ceksilang")
 
@@ -51,6 +51,7 @@ class ImportReport:
     stored: int = 0
     already_stored: int = 0
     rejected: list[tuple[int, str]] = field(default_factory=list)
+    groups: set[int] = field(default_factory=set)  # the groups claims were stored in
 
 
 @dataclass
@@ -142,6 +143,7 @@ def store_batches(ctx: usecases.Context, batches: Iterable[Read]) -> ImportRepor
             else:
                 ready.append((line, item))
         index = _store_split(ctx, index, ready, report)
+    refresh_verdicts(ctx, report.groups)
     return report
 
 
@@ -192,7 +194,7 @@ def _store_split(
     if not ready:
         return index
     try:
-        stored, repeated = _store_batch(ctx, index, [r for _, r in ready])
+        stored, repeated, groups = _store_batch(ctx, index, [r for _, r in ready])
     except DataError as exc:
         index = FormIndex()
         if len(ready) == 1:
@@ -203,6 +205,7 @@ def _store_split(
         return _store_split(ctx, index, ready[half:], report)
     report.stored += stored
     report.already_stored += repeated
+    report.groups |= groups
     return index
 
 
@@ -215,8 +218,10 @@ class _New:
     opened_group: bool  # the first claim of a new group
 
 
-def _store_batch(ctx: usecases.Context, index: FormIndex, batch: list[usecases.Prepared]) -> tuple[int, int]:
-    """One transaction: (claims stored, claims already stored)."""
+def _store_batch(
+    ctx: usecases.Context, index: FormIndex, batch: list[usecases.Prepared]
+) -> tuple[int, int, set[int]]:
+    """One transaction: (claims stored, claims already stored, the groups they went to)."""
     with ctx.db.writing() as session:
         index.catch_up(session)
         present = repo.fingerprints_present(session, [r.fingerprint for r in batch])
@@ -226,7 +231,7 @@ def _store_batch(ctx: usecases.Context, index: FormIndex, batch: list[usecases.P
                 present.add(ready.fingerprint)
                 fresh.append(ready)
         if not fresh:
-            return 0, len(batch)
+            return 0, len(batch), set()
         topics = {
             slug: r.data.topic for r in fresh if r.data.topic and (slug := usecases.slugify(r.data.topic))
         }
@@ -237,7 +242,7 @@ def _store_batch(ctx: usecases.Context, index: FormIndex, batch: list[usecases.P
             writer.place(ready)
         writer.write()
         _bring_groups_up_to_date(ctx, session, writer)
-        return len(fresh), len(batch) - len(fresh)
+        return len(fresh), len(batch) - len(fresh), {new.row["group_id"] for new in writer.claims}
 
 
 class _BatchWriter:
@@ -329,42 +334,41 @@ class _BatchWriter:
 
 
 def _bring_groups_up_to_date(ctx: usecases.Context, session: Session, writer: _BatchWriter) -> None:
-    """Each touched group's tallies, conflicts and consensus, as after posting its claims in order.
+    """Each touched group's size, tallies and conflicts, as after posting its claims in order.
 
-    The conflicts a claim adds are looked for among the group's earlier claims in memory (read
-    once per batch, only for groups whose listed conflicts have room), unless webhooks want each
-    conflicting claim: then as POST looks for them. Tallies are counted in memory and written once.
+    The conflicts a claim adds are looked for among the group's earlier claims in memory (only
+    those whose values may not overlap, read once per batch for groups whose listed conflicts have
+    room), unless webhooks want each conflicting claim: then as POST looks for them. Tallies are
+    added to without being read. Sources and consensus, which depend on all of a group's tallies,
+    are brought up to date once at the end of the import (`refresh_verdicts`).
     """
     by_group: dict[int, list[_New]] = defaultdict(list)
     for new in writer.claims:
         by_group[new.row["group_id"]].append(new)
     ids = sorted(by_group)
-    # Plain objects with a group's attributes: store_verdict sets them; one statement writes them all.
+    # Plain objects with a group's attributes; one statement writes them all.
     groups = {gid: SimpleNamespace(**row._mapping) for gid, row in repo.group_rows(session, ids).items()}
     stored = [i for i in ids if i < writer.first_new_group]
-    tallies: dict[int, list[Any]] = defaultdict(list)
-    for row in repo.tally_rows_of_groups(session, stored):
-        tallies[row.group_id].append(SimpleNamespace(**row._mapping, was=row.claims))
     alerts = webhooks.any_registered(session)
-    estimates = repo.estimates(session)
     with_room = [i for i in stored if len(groups[i].conflicts or []) < usecases.MAX_CONFLICTS_LISTED]
     earlier: dict[int, list[Any]] = {}
     if not alerts:
         bounds = [_bounds(i, by_group[i]) for i in with_room]
         earlier = repo.possibly_conflicting_rows_of_groups(session, bounds, writer.first_new_claim)
     window = ctx.conflict_window_days
-    new_tallies: list[Any] = []
-    changed: list[tuple[int, int]] = []
+    tallies: dict[tuple[int, str, str, str], dict[str, Any]] = {}
+    with_new_conflicts: list[Any] = []
+    unchanged: list[Any] = []
+    now = utcnow()
     for group_id in ids:
         group = groups[group_id]
         if group_id in writer.topic_of_joined and group.topic_slug is None:
             group.topic_slug = writer.topic_of_joined[group_id]
         listed = list(group.conflicts or [])
-        counted = {(t.source_key, t.origin_key, t.value_key): t for t in tallies[group_id]}
         pool = _EarlierClaims(usecases.claim_view(row) for row in earlier.get(group_id, []))
         for new in by_group[group_id]:
             claim = SimpleNamespace(**new.row)
-            _tally(counted, claim)
+            _count(tallies, claim)
             mine = usecases.claim_view(claim)
             room = usecases.MAX_CONFLICTS_LISTED - len(listed)
             if new.opened_group or (room <= 0 and not alerts):
@@ -378,14 +382,41 @@ def _bring_groups_up_to_date(ctx: usecases.Context, session: Session, writer: _B
                 verdicts.conflict_between(other, mine) for other in views[: max(room, 0)]
             )
             pool.add(mine)
-        kept = [t for t in counted.values() if t.claims > 0]
-        usecases.store_verdict(session, group, listed, kept, estimates, alerts=alerts)  # type: ignore[arg-type]
-        new_tallies += [t for t in counted.values() if t.id is None]
-        changed += [(t.id, t.claims) for t in counted.values() if t.id is not None and t.claims != t.was]
-    repo.update_verdicts(session, list(groups.values()))
-    rows = [{k: v for k, v in vars(t).items() if k not in ("id", "was")} for t in new_tallies]
-    repo.insert_rows(session, GroupTally, rows)
-    repo.set_tally_counts(session, changed)
+        was_conflict = bool(group.conflict)
+        group.size = (group.size or 0) + len(by_group[group_id])
+        group.updated_at = now
+        if len(listed) != len(group.conflicts or []):
+            group.conflicts, group.conflict = listed, bool(listed)
+            with_new_conflicts.append(group)
+        else:
+            unchanged.append(group)
+        if group.conflict and not was_conflict and alerts:
+            webhooks.group_conflict(session, group)  # type: ignore[arg-type]
+    repo.add_to_tallies(session, list(tallies.values()))
+    repo.update_verdicts(
+        session, with_new_conflicts, ("topic_slug", "size", "conflict", "conflicts", "updated_at")
+    )
+    repo.update_verdicts(session, unchanged, ("topic_slug", "size", "updated_at"))
+
+
+def refresh_verdicts(ctx: usecases.Context, group_ids: Iterable[int], per_transaction: int = 500) -> None:
+    """Sources, origins and consensus of these groups from their tallies, a few hundred groups per
+    transaction (the conflicts listed are kept)."""
+    ids = sorted(group_ids)
+    for start in range(0, len(ids), per_transaction):
+        chunk = ids[start : start + per_transaction]
+        with ctx.db.writing() as session:
+            groups = [SimpleNamespace(**row._mapping) for row in repo.group_rows(session, chunk).values()]
+            tallies: dict[int, list[Any]] = defaultdict(list)
+            for row in repo.tally_rows_of_groups(session, chunk):
+                if row.claims > 0:
+                    tallies[row.group_id].append(row)
+            estimates = repo.estimates(session)
+            alerts = webhooks.any_registered(session)
+            for group in groups:
+                usecases.store_verdict(session, group, list(group.conflicts or []), tallies[group.id],  # type: ignore[arg-type]
+                                       estimates, alerts=alerts)  # fmt: skip
+            repo.update_verdicts(session, groups)
 
 
 def _told_to_webhooks(
@@ -451,10 +482,12 @@ class _EarlierClaims:
         return found
 
 
-def _tally(counted: dict[tuple[str, str, str], Any], claim: Any) -> None:
+def _count(tallies: dict[tuple[int, str, str, str], dict[str, Any]], claim: Any) -> None:
+    """Count the claim into the batch's additions to its group's tallies."""
     origin = usecases.origin_key(claim.origin, claim.source_name)
-    key = (claim.source_key, origin, repo.value_key(claim.value_low, claim.value_high, claim.value_label))
-    tally = counted.get(key)
-    if tally is None:
-        tally = counted[key] = SimpleNamespace(id=None, was=0, **repo.tally_fields(claim, origin, key[2]))
-    tally.claims += 1
+    value_key = repo.value_key(claim.value_low, claim.value_high, claim.value_label)
+    key = (claim.group_id, claim.source_key, origin, value_key)
+    added = tallies.get(key)
+    if added is None:
+        added = tallies[key] = repo.tally_fields(claim, origin, value_key)
+    added["claims"] += 1

@@ -277,7 +277,8 @@ _TIE = 1e-9
 def _numeric_backers(claims: Sequence[Backing], weight: Mapping[str, float]) -> list[Backing] | None:
     """Sweep the widened intervals; the point backed by the most origin weight wins if it leads alone.
 
-    O(n log n): a group can hold thousands of claims about one much-reported figure.
+    O(n log n), with the weight of the origins present kept as a running sum: a group can hold
+    thousands of claims from hundreds of origins about one much-reported figure.
     """
     spans = [_widened(c.value) for c in claims]
     events = sorted(
@@ -290,15 +291,18 @@ def _numeric_backers(claims: Sequence[Backing], weight: Mapping[str, float]) -> 
     best_origins: frozenset[str] = frozenset()
     best_support = 0.0
     tied = False
+    support = 0.0
     j = 0
     while j < len(events):
         x = events[j][0]
         while j < len(events) and events[j][0] == x and events[j][1] == 0:
             i = events[j][2]
             active[i] = None
-            counts[claims[i].origin_key] += 1
+            origin = claims[i].origin_key
+            if not counts[origin]:
+                support += weight[origin]
+            counts[origin] += 1
             j += 1
-        support = sum(weight[o] for o in counts)
         if support > best_support + _TIE:
             best, best_origins, best_support, tied = list(active), frozenset(counts), support, False
         elif counts and abs(support - best_support) <= _TIE and frozenset(counts) != best_origins:
@@ -310,7 +314,10 @@ def _numeric_backers(claims: Sequence[Backing], weight: Mapping[str, float]) -> 
             counts[origin] -= 1
             if not counts[origin]:
                 del counts[origin]
+                support -= weight[origin]
             j += 1
+        if not counts:
+            support = 0.0  # no drift carried from one cluster of values to the next
     if not best or tied:
         return None
     return [claims[i] for i in best]

@@ -771,19 +771,19 @@ _VERDICT_COLUMNS = (
 )
 
 
-def update_verdicts(session: Session, groups: Sequence[Any]) -> None:
-    """Write the verdict columns of groups held as plain objects (see `group_rows`)."""
+def update_verdicts(
+    session: Session, groups: Sequence[Any], columns: Sequence[str] = _VERDICT_COLUMNS
+) -> None:
+    """Write these verdict columns of groups held as plain objects (see `group_rows`)."""
     if not groups:
         return
     table = Group.__table__
     statement = (
         update(table)
         .where(table.c.id == bindparam("group_id"))
-        .values({name: bindparam(f"new_{name}") for name in _VERDICT_COLUMNS})
+        .values({name: bindparam(f"new_{name}") for name in columns})
     )
-    rows = [
-        {"group_id": g.id, **{f"new_{name}": getattr(g, name) for name in _VERDICT_COLUMNS}} for g in groups
-    ]
+    rows = [{"group_id": g.id, **{f"new_{name}": getattr(g, name) for name in columns}} for g in groups]
     session.connection().execute(statement, rows)
 
 
@@ -797,3 +797,23 @@ def insert_form_keys(session: Session, keys: list[tuple[str, int]]) -> None:
     connection = session.connection()
     for start in range(0, len(keys), 20_000):
         connection.exec_driver_sql(sql, keys[start : start + 20_000])
+
+
+def add_to_tallies(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Count claims into their tallies without reading them: a new (group, source, origin, value)
+    gets a row, a known one adds its `claims`. One row per key (the caller adds up its claims)."""
+    if not rows:
+        return
+    table = GroupTally.__table__
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    statement = dialect_insert(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.group_id, table.c.source_key, table.c.origin_key, table.c.value_key],
+        set_={"claims": table.c.claims + statement.excluded.claims},
+    )
+    connection = session.connection()
+    for start in range(0, len(rows), 5000):
+        connection.execute(statement, rows[start : start + 5000])
