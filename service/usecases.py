@@ -44,7 +44,7 @@ from service.extract.html import is_html, main_text
 from service.storage import repository as repo
 from service.storage.db import Database
 from service.storage.migrate import head_revision
-from service.storage.models import Claim, Document, Group, GroupTally, Source, stored_value, utcnow
+from service.storage.models import Claim, Document, Group, Source, stored_value, utcnow
 
 log = logging.getLogger("ceksilang")
 
@@ -419,7 +419,7 @@ def _store_verdict(
     session: Session,
     group: Group,
     conflicts: list[dict[str, Any]],
-    tallies: list[GroupTally] | None = None,
+    tallies: Sequence[Any] | None = None,
 ) -> None:
     """The group's size, sources, conflicts and consensus, from its tallies (read unless given).
 
