@@ -429,20 +429,27 @@ def _store_verdict(
     if tallies is None:
         session.flush()
         tallies = repo.tallies(session, group.id)
-    group.size = sum(t.claims for t in tallies)
-    group.sources = len({t.source_key for t in tallies})
-    group.origins = len({t.origin_key for t in tallies})
-    group.conflicts = conflicts
-    group.conflict = bool(conflicts)
+    sources = {t.source_key for t in tallies}
     if group.preferred:  # an editor's ruling binds the consensus
         rows = repo.preferred_claim_rows(session, group.id)
         preferred = verdicts.backings([claim_view(r) for r in rows])
         consensus = verdicts.ruled_consensus(preferred, [r.rank_reason or "" for r in rows])
     else:
-        # Weighed by the sources' estimated reliability once it has been estimated (a batch job).
-        keys = sorted({t.source_key for t in tallies})
-        weights = repo.reliabilities(session, keys) if len(keys) > 1 else {}
+        # Weighed by the sources' estimated reliability once it has been estimated (a batch job);
+        # the estimates come with the tallies read from the database (a new group's first tally
+        # has one source, nothing to weigh).
+        weights = (
+            {t.estimated_name: t.reliability for t in tallies if t.reliability is not None}
+            if len(sources) > 1
+            else {}
+        )
         consensus = verdicts.consensus([_backing(t) for t in tallies], weights or None)
+    # Set together, after the queries above: one UPDATE of the group.
+    group.size = sum(t.claims for t in tallies)
+    group.sources = len(sources)
+    group.origins = len({t.origin_key for t in tallies})
+    group.conflicts = conflicts
+    group.conflict = bool(conflicts)
     group.consensus = _consensus_json(consensus)
     group.updated_at = utcnow()
     if group.conflict and not was_conflict:

@@ -351,8 +351,17 @@ _TALLY_ROW = (
 
 def tallies(session: Session, group_id: int) -> list[Any]:
     """The columns a verdict needs of every tally of a group, without building ORM objects: a
-    much-reported figure has a tally for each source, origin and value."""
-    query = select(*_TALLY_ROW).where(GroupTally.group_id == group_id).order_by(GroupTally.id)
+    much-reported figure has a tally for each source, origin and value.
+
+    Each row carries its source's estimate (`estimated_name`, `reliability`; None before the
+    source was estimated), so that weighing the consensus takes no query of its own.
+    """
+    query = (
+        select(*_TALLY_ROW, Source.name.label("estimated_name"), Source.reliability)
+        .outerjoin(Source, Source.key == GroupTally.source_key)
+        .where(GroupTally.group_id == group_id)
+        .order_by(GroupTally.id)
+    )
     return list(session.execute(query))
 
 
@@ -527,14 +536,6 @@ def quoted_claims_of_others(session: Session, group_id: int, source_key: str, li
         .limit(limit)
     )
     return list(session.execute(query))
-
-
-def reliabilities(session: Session, source_keys: Sequence[str]) -> dict[str, float]:
-    """Estimated reliability by source name, for those of these sources that were estimated."""
-    if not source_keys:
-        return {}
-    rows = session.execute(select(Source.name, Source.reliability).where(Source.key.in_(list(source_keys))))
-    return {name: reliability for name, reliability in rows}
 
 
 def any_source_estimated(session: Session) -> bool:
