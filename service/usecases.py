@@ -276,9 +276,8 @@ def _store(
     if data.topic and (topic_slug := slugify(data.topic)):
         repo.ensure_topic(session, topic_slug, data.topic)
     measure = matching.measure_of(value.dimension, value.unit)
-    ranking = matching.rank(
-        subject, measure, data.event_date, repo.candidates(session, subject, measure, data.event_date)
-    )
+    found = repo.candidates(session, subject, measure, data.event_date)
+    ranking = matching.rank(subject, measure, data.event_date, found)
     fresh = ranking.join is None  # a new group: nothing in it to look up
     if ranking.join is not None:
         group = session.get_one(Group, ranking.join.group_id)
@@ -327,7 +326,9 @@ def _store(
     if not fresh and data.origin is None:
         claim.copy_of, claim.origin = _copied(session, group, claim.source_key, data.quote)
     session.add(claim)
-    repo.add_form(session, group, subject, new_group=fresh)
+    # The candidates are stored forms: one of the joined group in the very same words is there already.
+    if fresh or not any(c.group_id == group.id and c.form == subject.form for c in found):
+        repo.add_form(session, group, subject, new_group=fresh)
     session.flush()
     conflicting = _count_in(ctx, session, group, claim, new_group=fresh)
     if conflicting:  # told to webhooks in this transaction: committed with the claim, or not at all
