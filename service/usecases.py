@@ -272,18 +272,20 @@ def _store(
     ctx: Context, session: Session, ready: Prepared, placement: Placement | None = None
 ) -> tuple[Claim, list[matching.Scored], list[Claim]]:
     data, value, subject, as_of = ready.data, ready.value, ready.subject, ready.as_of
-    topic_slug = None
-    if data.topic and (topic_slug := slugify(data.topic)):
-        repo.ensure_topic(session, topic_slug, data.topic)
+    topic_slug = slugify(data.topic) if data.topic else None
     measure = matching.measure_of(value.dimension, value.unit)
     found = repo.candidates(session, subject, measure, data.event_date)
     ranking = matching.rank(subject, measure, data.event_date, found)
     fresh = ranking.join is None  # a new group: nothing in it to look up
-    if ranking.join is not None:
-        group = session.get_one(Group, ranking.join.group_id)
+    joined = session.get_one(Group, ranking.join.group_id) if ranking.join is not None else None
+    # Topics are never deleted: a group of the topic shows it is stored.
+    if data.topic and topic_slug and (joined is None or joined.topic_slug != topic_slug):
+        repo.ensure_topic(session, topic_slug, data.topic)
+    if joined is not None:
+        group = joined
         if group.topic_slug is None and topic_slug:
             group.topic_slug = topic_slug
-        similarity: float | None = ranking.join.similarity
+        similarity = ranking.join.similarity if ranking.join else None
     else:
         group = Group(
             label=data.subject,
