@@ -132,6 +132,8 @@ class Claim(ValueColumns, Base):
     __tablename__ = "claims"
     __table_args__ = (
         Index("ix_claims_group", "group_id"),
+        # A group's claims in id order, read from either end with a limit (migration 0007).
+        Index("ix_claims_group_id", "group_id", "id"),
         Index("ix_claims_source", "source_key"),
         Index("ix_claims_topic", "topic_slug"),
         Index("ix_claims_document", "document_id"),
