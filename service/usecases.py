@@ -44,7 +44,7 @@ from service.extract.html import is_html, main_text
 from service.storage import repository as repo
 from service.storage.db import Database
 from service.storage.migrate import head_revision
-from service.storage.models import Claim, Document, Group, GroupTally, Source, stored_value, utcnow
+from service.storage.models import Claim, Document, Group, Source, stored_value, utcnow
 
 log = logging.getLogger("ceksilang")
 
@@ -225,19 +225,20 @@ def _store(
     ctx: Context, session: Session, ready: Prepared, placement: Placement | None = None
 ) -> tuple[Claim, list[matching.Scored], list[Claim]]:
     data, value, subject = ready.data, ready.value, ready.subject
-    topic_slug = None
-    if data.topic and (topic_slug := slugify(data.topic)):
-        repo.ensure_topic(session, topic_slug, data.topic)
+    topic_slug = slugify(data.topic) if data.topic else None
     measure = matching.measure_of(value.dimension, value.unit)
-    ranking = matching.rank(
-        subject, measure, data.event_date, repo.candidates(session, subject, measure, data.event_date)
-    )
+    found = repo.candidates(session, subject, measure, data.event_date)
+    ranking = matching.rank(subject, measure, data.event_date, found)
     fresh = ranking.join is None  # a new group: nothing in it to look up
-    if ranking.join is not None:
-        group = session.get_one(Group, ranking.join.group_id)
+    joined = session.get_one(Group, ranking.join.group_id) if ranking.join is not None else None
+    # Topics are never deleted: a group of the topic shows it is stored.
+    if data.topic and topic_slug and (joined is None or joined.topic_slug != topic_slug):
+        repo.ensure_topic(session, topic_slug, data.topic)
+    if joined is not None:
+        group = joined
         if group.topic_slug is None and topic_slug:
             group.topic_slug = topic_slug
-        similarity: float | None = ranking.join.similarity
+        similarity = ranking.join.similarity if ranking.join else None
     else:
         group = Group(
             label=data.subject,
@@ -254,7 +255,9 @@ def _store(
     if not fresh and data.origin is None:
         claim.copy_of, claim.origin = _copied(session, group, claim.source_key, data.quote)
     session.add(claim)
-    repo.add_form(session, group, subject, new_group=fresh)
+    # The candidates are stored forms: one of the joined group in the very same words is there already.
+    if fresh or not any(c.group_id == group.id and c.form == subject.form for c in found):
+        repo.add_form(session, group, subject, new_group=fresh)
     session.flush()
     conflicting = _count_in(ctx, session, group, claim, new_group=fresh)
     if conflicting:  # told to webhooks in this transaction: committed with the claim, or not at all
@@ -380,7 +383,7 @@ def store_verdict(
     session: Session,
     group: Group,
     conflicts: list[dict[str, Any]],
-    tallies: list[GroupTally] | None = None,
+    tallies: Sequence[Any] | None = None,
     estimates: dict[str, tuple[str, float]] | None = None,
     *,
     alerts: bool = True,
@@ -394,25 +397,28 @@ def store_verdict(
     if tallies is None:
         session.flush()
         tallies = repo.tallies(session, group.id)
-    group.size = sum(t.claims for t in tallies)
-    group.sources = len({t.source_key for t in tallies})
-    group.origins = len({t.origin_key for t in tallies})
-    group.conflicts = conflicts
-    group.conflict = bool(conflicts)
+    sources = {t.source_key for t in tallies}
     if group.preferred:  # an editor's ruling binds the consensus
         rows = repo.preferred_claim_rows(session, group.id)
         preferred = verdicts.backings([claim_view(r) for r in rows])
         consensus = verdicts.ruled_consensus(preferred, [r.rank_reason or "" for r in rows])
     else:
-        # Weighed by the sources' estimated reliability once it has been estimated (a batch job).
-        keys = sorted({t.source_key for t in tallies})
-        if len(keys) < 2:
+        # Weighed by the sources' estimated reliability once it has been estimated (a batch job):
+        # from the caller, who read every estimate once (`repo.estimates`), or with the tallies
+        # read from the database (a new group's first tally has one source, nothing to weigh).
+        if len(sources) < 2:
             weights: dict[str, float] = {}
-        elif estimates is None:
-            weights = repo.reliabilities(session, keys)
-        else:  # the caller read every estimate once (`repo.estimates`)
-            weights = dict(estimates[k] for k in keys if k in estimates)
+        elif estimates is not None:
+            weights = dict(estimates[k] for k in sources if k in estimates)
+        else:
+            weights = {t.estimated_name: t.reliability for t in tallies if t.reliability is not None}
         consensus = verdicts.consensus([_backing(t) for t in tallies], weights or None)
+    # Set together, after the queries above: one UPDATE of the group.
+    group.size = sum(t.claims for t in tallies)
+    group.sources = len(sources)
+    group.origins = len({t.origin_key for t in tallies})
+    group.conflicts = conflicts
+    group.conflict = bool(conflicts)
     group.consensus = _consensus_json(consensus)
     group.updated_at = utcnow()
     if group.conflict and not was_conflict and alerts:

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -65,8 +66,14 @@ class ValueColumns:
 
 def stored_value(row: Any) -> Value:
     """The stored value columns (of a claim, a tally or a row of either) as a domain value."""
+    # Tallies keep no value as written, nor do most rows. A query's row raises when asked for a
+    # column it lacks, which costs more than all the rest here: its column names are read instead.
+    if isinstance(row, Row):
+        text = row.value_text if "value_text" in row._fields else None
+    else:
+        text = getattr(row, "value_text", None)
     return Value(
-        text=getattr(row, "value_text", None),
+        text=text,
         low=row.value_low,
         high=row.value_high,
         unit=row.value_unit,
@@ -132,6 +139,8 @@ class Claim(ValueColumns, Base):
     __tablename__ = "claims"
     __table_args__ = (
         Index("ix_claims_group", "group_id"),
+        # A group's claims in id order, read from either end with a limit (migration 0007).
+        Index("ix_claims_group_id", "group_id", "id"),
         Index("ix_claims_source", "source_key"),
         Index("ix_claims_topic", "topic_slug"),
         Index("ix_claims_document", "document_id"),

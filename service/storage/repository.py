@@ -26,6 +26,7 @@ from sqlalchemy import (
     select,
     text,
     true,
+    union_all,
     update,
 )
 from sqlalchemy.exc import OperationalError, ProgrammingError
@@ -367,9 +368,28 @@ def tally_fields(claim: Any, origin_key: str, key: str) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def tallies(session: Session, group_id: int) -> list[GroupTally]:
-    query = select(GroupTally).where(GroupTally.group_id == group_id).order_by(GroupTally.id)
-    return list(session.scalars(query))
+_TALLY_ROW = (
+    GroupTally.source_key, GroupTally.source_name, GroupTally.origin_key, GroupTally.origin_name,
+    GroupTally.claims, GroupTally.value_low, GroupTally.value_high, GroupTally.value_unit,
+    GroupTally.value_dimension, GroupTally.value_hedge, GroupTally.value_label,
+    GroupTally.value_display_label,
+)  # fmt: skip
+
+
+def tallies(session: Session, group_id: int) -> list[Any]:
+    """The columns a verdict needs of every tally of a group, without building ORM objects: a
+    much-reported figure has a tally for each source, origin and value.
+
+    Each row carries its source's estimate (`estimated_name`, `reliability`; None before the
+    source was estimated), so that weighing the consensus takes no query of its own.
+    """
+    query = (
+        select(*_TALLY_ROW, Source.name.label("estimated_name"), Source.reliability)
+        .outerjoin(Source, Source.key == GroupTally.source_key)
+        .where(GroupTally.group_id == group_id)
+        .order_by(GroupTally.id)
+    )
+    return list(session.execute(query))
 
 
 def active_claims_of_groups(
@@ -380,14 +400,19 @@ def active_claims_of_groups(
     if not group_ids:
         return found
     if per_group is not None:
-        rank = func.row_number().over(partition_by=Claim.group_id, order_by=Claim.id.desc()).label("rank")
-        ranked = (
-            select(Claim.id, rank)
-            .where(Claim.group_id.in_(group_ids), Claim.retracted_at.is_(None))
+        # Each group's latest from the end of its range of the index on (group, id), in one
+        # statement: the work is per_group rows a group, however many claims it has.
+        latest = [
+            select(Claim.id)
+            .where(Claim.group_id == gid, Claim.retracted_at.is_(None))
+            .order_by(Claim.id.desc())
+            .limit(per_group)
             .subquery()
-        )
-        latest = select(Claim).join(ranked, ranked.c.id == Claim.id).where(ranked.c.rank <= per_group)
-        for claim in session.scalars(latest.order_by(Claim.group_id, Claim.id)):
+            for gid in group_ids
+        ]
+        ids = union_all(*(select(ranked.c.id) for ranked in latest))
+        query = select(Claim).where(Claim.id.in_(ids)).order_by(Claim.group_id, Claim.id)
+        for claim in session.scalars(query):
             found[claim.group_id].append(claim)
         return found
     rows = session.scalars(
@@ -549,14 +574,6 @@ def estimates(session: Session) -> dict[str, tuple[str, float]]:
     """Every estimated source: its key -> (name, reliability). A writer of many groups reads it once."""
     return {key: (name, reliability) for key, name, reliability in session.execute(
         select(Source.key, Source.name, Source.reliability))}  # fmt: skip
-
-
-def reliabilities(session: Session, source_keys: Sequence[str]) -> dict[str, float]:
-    """Estimated reliability by source name, for those of these sources that were estimated."""
-    if not source_keys:
-        return {}
-    rows = session.execute(select(Source.name, Source.reliability).where(Source.key.in_(list(source_keys))))
-    return {name: reliability for name, reliability in rows}
 
 
 def any_source_estimated(session: Session) -> bool:
