@@ -354,6 +354,13 @@ class GroupSummaryOut(Schema):
     conflict = fields.Boolean()
     conflicts = fields.List(fields.Nested(ConflictOut))
     consensus = fields.Nested(ConsensusOut, allow_none=True)
+    consensus_at = fields.DateTime(
+        allow_none=True,
+        metadata={
+            "description": "when the consensus, sources and origins were counted; a group of a hundred "
+            "claims or more counts them at most every ten seconds, its size and conflicts always"
+        },
+    )
 
 
 class GroupOut(GroupSummaryOut):

@@ -369,6 +369,31 @@ def webhooks_deliver(every: float | None) -> None:
         time.sleep(every)
 
 
+@main.command("verdicts")
+@click.option("--every", type=float, default=None, help="seconds between passes; once when not given")
+def verdicts_(every: float | None) -> None:
+    """Count again the consensus of groups changed since it was last counted.
+
+    A group of a hundred claims or more has its consensus counted by a pass in the background of
+    each server process (CEKSILANG_CONSENSUS_EVERY); this is the same pass, for a store no server
+    runs on or after an interrupted import.
+    """
+    import time
+
+    from service.usecases import count_behind
+
+    context = _context(Config())
+    while True:
+        counted = 0
+        while found := count_behind(context):
+            counted += found
+        if counted or every is None:
+            click.echo(f"verdicts: {counted} groups counted again")
+        if every is None:
+            return
+        time.sleep(every)
+
+
 @main.group("bench")
 def bench_group() -> None:
     """Benchmarks: truth discovery on public data; matching, the API under load and the import at scale."""

@@ -73,6 +73,8 @@ class Config:
         self.WEBHOOK_BACKOFF_MAX_SECONDS = _float("CEKSILANG_WEBHOOK_BACKOFF_MAX_SECONDS", 3600)
         self.WEBHOOK_TIMEOUT_SECONDS = _float("CEKSILANG_WEBHOOK_TIMEOUT_SECONDS", 10)
         self.WEBHOOK_DELIVER_EVERY = _float("CEKSILANG_WEBHOOK_DELIVER_EVERY", 0)
+        # Seconds between the passes counting large groups' consensus in each server process (0: none).
+        self.CONSENSUS_EVERY = _float("CEKSILANG_CONSENSUS_EVERY", 5)
 
         self.API_TITLE = "Cek Silang"
         self.API_VERSION = "0.1.0"

@@ -65,14 +65,20 @@ def on_starting(server: Any) -> None:
 
 def post_worker_init(worker: Any) -> None:
     """With CEKSILANG_WEBHOOK_DELIVER_EVERY set, each worker delivers webhook events in a thread of its
-    own (leases keep two workers from sending the same one); requests never wait for it."""
+    own (leases keep two workers from sending the same one); with CEKSILANG_CONSENSUS_EVERY (on by
+    default) it counts large groups' consensus in another. Requests never wait for either."""
     from service import webhooks
+    from service.usecases import start_counting
 
     app = worker.wsgi
     every = app.config.get("WEBHOOK_DELIVER_EVERY") or 0
     if every > 0:
         settings = webhooks.Settings.from_config(app.config)
         webhooks.start_background(app.extensions["ceksilang"].db, settings, every)
+    # Large groups' consensus is counted in the background (usecases.BIG_GROUP).
+    counting = app.config.get("CONSENSUS_EVERY") or 0
+    if counting > 0:
+        start_counting(app.extensions["ceksilang"], counting)
 
 
 def child_exit(server: Any, worker: Any) -> None:

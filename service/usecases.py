@@ -6,9 +6,12 @@ import hashlib
 import json
 import logging
 import re
+import threading
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any, NamedTuple
 
 from rapidfuzz import fuzz, process
@@ -360,7 +363,7 @@ def _count_in(
     listed += conflicts_json(
         verdicts.conflict_between(claim_view(other), mine) for other in conflicting[:room]
     )
-    store_verdict(session, group, listed)
+    _store_verdict_in_time(session, group, listed, +1)
     return conflicting[:MAX_GROUP_MATCHES]
 
 
@@ -376,7 +379,82 @@ def _count_out(ctx: Context, session: Session, group: Group, claim: Claim) -> No
     else:
         gone = str(claim.id)
         listed = [c for c in listed if gone not in c["claims"]]
-    store_verdict(session, group, listed)
+    _store_verdict_in_time(session, group, listed, -1)
+
+
+# A group of this many claims or more has its consensus, sources and origins counted from all of
+# its tallies by a pass in the background (`count_behind`, every CEKSILANG_CONSENSUS_EVERY seconds
+# in each server process, or `ceksilang verdicts --every`), not by each claim: a much-reported
+# figure has thousands of tallies, and reading and sweeping them all would cost every POST to it
+# tens of milliseconds. A claim changes its size and conflicts at once; `consensus_at` says when
+# the rest was counted. Should no pass run, a claim to a group left behind longer than
+# CONSENSUS_LATEST counts it itself.
+BIG_GROUP = 100
+CONSENSUS_LATEST = timedelta(seconds=60)
+
+
+def _store_verdict_in_time(
+    session: Session, group: Group, conflicts: list[dict[str, Any]], delta: int
+) -> None:
+    now = utcnow()
+    counted = group.consensus_at
+    behind = counted is not None and group.updated_at is not None and group.updated_at > counted
+    left_behind = counted is None or (behind and now - counted > CONSENSUS_LATEST)
+    if group.size < BIG_GROUP or group.preferred or left_behind:
+        store_verdict(session, group, conflicts)
+        return
+    was_conflict = bool(group.conflict)
+    group.size += delta
+    group.conflicts, group.conflict, group.updated_at = conflicts, bool(conflicts), now
+    if group.conflict and not was_conflict:
+        webhooks.group_conflict(session, group)
+
+
+def count_behind(ctx: Context, limit: int = 500) -> int:
+    """Count again the consensus of up to `limit` groups changed since theirs was counted.
+
+    The tallies are read outside the write lock; only the counted columns are written, with
+    `consensus_at` the moment the reading began, so a claim stored meanwhile leaves the group
+    behind for the next pass instead of being passed over. Returns how many groups were counted.
+    """
+    started = utcnow()
+    with ctx.db.reading() as session:
+        ids = repo.groups_counted_behind(session, limit)
+        if not ids:
+            return 0
+        groups = [SimpleNamespace(**row._mapping) for row in repo.group_rows(session, ids).values()]
+        tallies: dict[int, list[Any]] = {group.id: [] for group in groups}
+        for row in repo.tally_rows_of_groups(session, ids):
+            if row.claims > 0:
+                tallies[row.group_id].append(row)
+        estimates = repo.estimates(session)
+        for group in groups:
+            changed = group.updated_at
+            store_verdict(
+                session, group, list(group.conflicts or []), tallies[group.id], estimates, alerts=False
+            )  # type: ignore[arg-type]
+            group.consensus_at, group.updated_at = started, changed  # counting changes no claim
+    counted = ("sources", "origins", "consensus", "consensus_at", "updated_at")
+    with ctx.db.writing() as session:
+        repo.update_verdicts(session, groups, counted)
+    return len(groups)
+
+
+def start_counting(ctx: Context, every_s: float) -> threading.Thread:
+    """`count_behind` in a daemon thread of this process every `every_s` seconds."""
+
+    def run() -> None:
+        while True:
+            try:
+                while count_behind(ctx) > 0:
+                    pass
+            except Exception:  # the next round tries again; a request never sees this
+                log.exception("counting consensus failed")
+            time.sleep(every_s)
+
+    thread = threading.Thread(target=run, name="ceksilang-consensus", daemon=True)
+    thread.start()
+    return thread
 
 
 def store_verdict(
@@ -420,7 +498,7 @@ def store_verdict(
     group.conflicts = conflicts
     group.conflict = bool(conflicts)
     group.consensus = _consensus_json(consensus)
-    group.updated_at = utcnow()
+    group.updated_at = group.consensus_at = utcnow()
     if group.conflict and not was_conflict and alerts:
         webhooks.group_conflict(session, group)
 

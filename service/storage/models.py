@@ -113,6 +113,9 @@ class Group(Base):
     conflicts: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # When the consensus, sources and origins were last counted from all the tallies (a large
+    # group's are counted at most every few seconds; its size and conflicts always).
+    consensus_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     claims: Mapped[list[Claim]] = relationship(back_populates="group", order_by="Claim.id")
 

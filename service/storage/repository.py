@@ -785,6 +785,7 @@ _VERDICT_COLUMNS = (
     "conflicts",
     "consensus",
     "updated_at",
+    "consensus_at",
 )
 
 
@@ -834,3 +835,11 @@ def add_to_tallies(session: Session, rows: list[dict[str, Any]]) -> None:
     connection = session.connection()
     for start in range(0, len(rows), 5000):
         connection.execute(statement, rows[start : start + 5000])
+
+
+def groups_counted_behind(session: Session, limit: int | None = None) -> list[int]:
+    """Groups changed since their consensus was last counted (see `usecases.BIG_GROUP`), the
+    longest behind first."""
+    behind = or_(Group.consensus_at.is_(None), Group.consensus_at < Group.updated_at)
+    query = select(Group.id).where(Group.size > 0, behind).order_by(Group.consensus_at, Group.id)
+    return list(session.scalars(query.limit(limit)))

@@ -1,0 +1,99 @@
+"""A large group has its consensus counted from all of its tallies by a pass in the background; its
+size and conflicts move with every claim, and `ceksilang verdicts` runs the same pass."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import pytest
+from click.testing import CliRunner
+
+from schemas import ClaimIn
+from service import usecases
+from service.cli import main
+from service.storage import repository as repo
+
+SUBJECT = "korban tewas gempa Cianjur 2023"
+
+
+def _post(ctx, value: str, source: str) -> usecases.PostedClaim:
+    body = {"subject": SUBJECT, "value": value, "source": {"name": source}, "as_of": "2023-11-22"}
+    return usecases.post_claim(ctx, ClaimIn().load(body))
+
+
+def _group(ctx, group_id: int):
+    with ctx.db.reading() as session:
+        return usecases.find_group(session, str(group_id))
+
+
+@pytest.fixture
+def large(monkeypatch) -> None:
+    monkeypatch.setattr(usecases, "BIG_GROUP", 3)
+
+
+def test_between_counts_a_large_group_moves_its_size_and_conflicts_only(ctx, large) -> None:
+    first = [_post(ctx, "100 orang", outlet) for outlet in ("Kompas", "Tempo", "Antara")]
+    group_id = first[-1].group.id
+    counted = _group(ctx, group_id)
+    assert (counted.consensus["low"], counted.sources, counted.conflict) == (100, 3, False)
+    for outlet in ("Detik", "Republika", "Okezone", "Liputan6"):
+        _post(ctx, "250 orang", outlet)
+    group = _group(ctx, group_id)
+    assert group.size == 7 and group.conflict  # every claim counted, every conflict listed
+    assert (group.consensus["low"], group.sources) == (100, 3)  # as counted, not yet again
+    assert group.consensus_at == counted.consensus_at < group.updated_at
+    with ctx.db.reading() as session:
+        assert repo.groups_counted_behind(session) == [group_id]
+
+
+def test_the_verdicts_command_counts_again_the_groups_left_behind(
+    ctx, large, database_url, monkeypatch
+) -> None:
+    for outlet in ("Kompas", "Tempo", "Antara"):
+        group_id = _post(ctx, "100 orang", outlet).group.id
+    for outlet in ("Detik", "Republika", "Okezone", "Liputan6"):
+        _post(ctx, "250 orang", outlet)
+    monkeypatch.setenv("CEKSILANG_DATABASE_URL", database_url)
+    result = CliRunner().invoke(main, ["verdicts"])
+    assert result.exit_code == 0, result.output
+    assert "1 groups counted again" in result.output
+    group = _group(ctx, group_id)
+    assert (group.consensus["low"], group.sources, group.size) == (250, 7, 7)
+    with ctx.db.reading() as session:
+        assert repo.groups_counted_behind(session) == []
+
+
+def test_a_group_left_behind_too_long_is_counted_by_its_next_claim(ctx, large, monkeypatch) -> None:
+    for outlet in ("Kompas", "Tempo", "Antara"):
+        group_id = _post(ctx, "100 orang", outlet).group.id
+    for outlet in ("Detik", "Republika", "Okezone"):
+        _post(ctx, "250 orang", outlet)
+    assert _group(ctx, group_id).consensus["low"] == 100
+    monkeypatch.setattr(usecases, "CONSENSUS_LATEST", timedelta(0))  # no pass has run since
+    _post(ctx, "250 orang", "Liputan6")
+    group = _group(ctx, group_id)
+    assert (group.consensus["low"], group.sources, group.size) == (250, 7, 7)
+
+
+def test_the_background_pass_counts_what_claims_left_behind(ctx, large) -> None:
+    for outlet in ("Kompas", "Tempo", "Antara"):
+        group_id = _post(ctx, "100 orang", outlet).group.id
+    for outlet in ("Detik", "Republika", "Okezone", "Liputan6"):
+        _post(ctx, "250 orang", outlet)
+    usecases.start_counting(ctx, 0.05)
+    deadline = time.monotonic() + 10
+    while _group(ctx, group_id).consensus["low"] != 250 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    group = _group(ctx, group_id)
+    assert (group.consensus["low"], group.sources, group.size) == (250, 7, 7)
+    assert group.consensus_at >= group.updated_at  # counted after the last claim: no longer behind
+
+
+def test_a_small_group_counts_its_consensus_with_every_claim(ctx) -> None:
+    for outlet in ("Kompas", "Tempo"):
+        group_id = _post(ctx, "100 orang", outlet).group.id
+    for outlet in ("Detik", "Republika", "Okezone"):
+        _post(ctx, "250 orang", outlet)
+    group = _group(ctx, group_id)
+    assert (group.consensus["low"], group.sources) == (250, 5)
