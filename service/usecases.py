@@ -504,7 +504,8 @@ def store_verdict(
 
 
 def _backing(row: Any) -> verdicts.Backing:
-    return verdicts.Backing(stored_value(row), row.source_name, row.origin_key, row.origin_name, row.claims)
+    value = stored_value(row, written=False)  # a tally of a value, not of how it was written
+    return verdicts.Backing(value, row.source_name, row.origin_key, row.origin_name, row.claims)
 
 
 def conflicts_json(conflicts: Iterable[verdicts.Conflict]) -> list[dict[str, Any]]:
