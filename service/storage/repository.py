@@ -212,12 +212,12 @@ _CLAIM_ROW = (
 PREFILTER_SLACK = tolerance.EXACT_RELATIVE * 0.999
 
 
-def _listed_in(group_id: int) -> ColumnElement[bool]:
+def _listed_in(group_id: int | ColumnElement[int]) -> ColumnElement[bool]:
     """The claims a group shows: all but the retracted."""
     return and_(Claim.group_id == group_id, Claim.retracted_at.is_(None))
 
 
-def _counted_in(group_id: int) -> ColumnElement[bool]:
+def _counted_in(group_id: int | ColumnElement[int]) -> ColumnElement[bool]:
     """The claims a group's verdicts count: listed, and not ruled deprecated by an editor."""
     return and_(_listed_in(group_id), Claim.rank != "deprecated")
 
@@ -264,13 +264,6 @@ def document_texts(session: Session, ids: Sequence[int]) -> dict[int, str]:
     return {document_id: text for document_id, text in rows}
 
 
-def _same_time(as_of: date | None, window_days: int) -> ColumnElement[bool]:
-    if as_of is None:
-        return true()
-    window = timedelta(days=window_days)
-    return or_(Claim.as_of.is_(None), Claim.as_of.between(as_of - window, as_of + window))
-
-
 def possibly_conflicting_rows(
     session: Session,
     group_id: int,
@@ -290,27 +283,68 @@ def possibly_conflicting_rows(
     A superset of the conflicts (the domain decides), in id order after `after` (and before
     `before`, when given), for paging.
     """
+    params: dict[str, Any] = {"group_id": group_id, "after": after, "exclude": exclude, "limit": limit}
     if label is not None:
-        disjoint: ColumnElement[bool] = or_(Claim.value_label.is_(None), Claim.value_label != label)
+        params["label"] = label
+    else:
+        if low is None and high is None:
+            return []
+        if low is not None:
+            params["widened_low"] = low - abs(low) * PREFILTER_SLACK
+        if high is not None:
+            params["widened_high"] = high + abs(high) * PREFILTER_SLACK
+    if as_of is not None:
+        window = timedelta(days=window_days)
+        params["since"], params["until"] = as_of - window, as_of + window
+    if before is not None:
+        params["before"] = before
+    query = _possibly_conflicting(*(key in params for key in _CONFLICT_SHAPE))
+    return list(session.scalars(query, params))
+
+
+# The parameters whose presence makes a shape of `_possibly_conflicting`, in its arguments' order.
+_CONFLICT_SHAPE = ("label", "widened_low", "widened_high", "since", "before")
+
+
+@lru_cache(maxsize=64)
+def _possibly_conflicting(
+    by_label: bool, below: bool, above: bool, dated: bool, bounded: bool
+) -> Select[tuple[Claim]]:
+    """The statement of `possibly_conflicting_rows` for one shape of value (a label, or which
+    bounds; a date; an upper id), its values left as parameters. Built once for each shape: a
+    POST runs it every time, and building it took longer than running it."""
+    if by_label:
+        disjoint: ColumnElement[bool] = or_(
+            Claim.value_label.is_(None), Claim.value_label != bindparam("label")
+        )
     else:
         sides = []
-        if low is not None:
-            widened_low = low - abs(low) * PREFILTER_SLACK
-            sides.append(Claim.value_high + func.abs(Claim.value_high) * PREFILTER_SLACK < widened_low)
-        if high is not None:
-            widened_high = high + abs(high) * PREFILTER_SLACK
-            sides.append(Claim.value_low - func.abs(Claim.value_low) * PREFILTER_SLACK > widened_high)
-        if not sides:
-            return []
+        if below:
+            sides.append(
+                Claim.value_high + func.abs(Claim.value_high) * PREFILTER_SLACK < bindparam("widened_low")
+            )
+        if above:
+            sides.append(
+                Claim.value_low - func.abs(Claim.value_low) * PREFILTER_SLACK > bindparam("widened_high")
+            )
         disjoint = or_(*sides)
-    query = (
-        select(Claim)
-        .where(_counted_in(group_id), Claim.id > after, Claim.id != exclude, _same_time(as_of, window_days))
-        .where(disjoint, true() if before is None else Claim.id < before)
-        .order_by(Claim.id)
-        .limit(limit)
+    same_time = (
+        or_(Claim.as_of.is_(None), Claim.as_of.between(bindparam("since"), bindparam("until")))
+        if dated
+        else true()
     )
-    return list(session.scalars(query))
+    return (
+        select(Claim)
+        .where(
+            _counted_in(bindparam("group_id")),
+            Claim.id > bindparam("after"),
+            Claim.id != bindparam("exclude"),
+            same_time,
+        )
+        .where(disjoint, Claim.id < bindparam("before") if bounded else true())
+        .order_by(Claim.id)
+        .limit(bindparam("limit"))
+    )
 
 
 def latest_claims(session: Session, group_id: int, *, exclude: int, limit: int) -> list[Claim]:
