@@ -361,6 +361,9 @@ def value_key(low: float | None, high: float | None, label: str | None) -> str:
 def tally(session: Session, claim: Claim, origin_key: str, delta: int) -> None:
     """Count a claim in (delta=1) or out of (delta=-1) its group's tallies."""
     key = value_key(claim.value_low, claim.value_high, claim.value_label)
+    if delta > 0:  # one statement that adds to the tally or starts it, without reading it first
+        add_to_tallies(session, [{**tally_fields(claim, origin_key, key), "claims": delta}])
+        return
     row = session.scalars(
         select(GroupTally).where(
             GroupTally.group_id == claim.group_id,
