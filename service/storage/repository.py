@@ -864,21 +864,27 @@ def insert_form_keys(session: Session, keys: list[tuple[str, int]]) -> None:
         connection.exec_driver_sql(sql, keys[start : start + 20_000])
 
 
+@lru_cache(maxsize=4)
+def _tally_upsert(dialect: str) -> Any:
+    """The statement of `add_to_tallies`, built once: every POST that joins a group runs it."""
+    table = GroupTally.__table__
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    statement = dialect_insert(table)
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.group_id, table.c.source_key, table.c.origin_key, table.c.value_key],
+        set_={"claims": table.c.claims + statement.excluded.claims},
+    )
+
+
 def add_to_tallies(session: Session, rows: list[dict[str, Any]]) -> None:
     """Count claims into their tallies without reading them: a new (group, source, origin, value)
     gets a row, a known one adds its `claims`. One row per key (the caller adds up its claims)."""
     if not rows:
         return
-    table = GroupTally.__table__
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    statement = dialect_insert(table)
-    statement = statement.on_conflict_do_update(
-        index_elements=[table.c.group_id, table.c.source_key, table.c.origin_key, table.c.value_key],
-        set_={"claims": table.c.claims + statement.excluded.claims},
-    )
+    statement = _tally_upsert(session.get_bind().dialect.name)
     connection = session.connection()
     for start in range(0, len(rows), 5000):
         connection.execute(statement, rows[start : start + 5000])
