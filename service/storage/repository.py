@@ -347,9 +347,18 @@ def _possibly_conflicting(
     )
 
 
-def latest_claims(session: Session, group_id: int, *, exclude: int, limit: int) -> list[Claim]:
-    query = select(Claim).where(_listed_in(group_id), Claim.id != exclude).order_by(Claim.id.desc())
-    return list(session.scalars(query.limit(limit)))
+def latest_claims_of_groups(
+    session: Session, limits: dict[int, int], *, exclude: int
+) -> dict[int, list[Claim]]:
+    """The latest listed claims of each group (but `exclude`), as many as `limits` gives for it,
+    oldest first: a new claim's own group and its related groups, in one statement."""
+    found: dict[int, list[Claim]] = {gid: [] for gid in limits}
+    if not limits:
+        return found
+    params: dict[str, Any] = {f"group_{i}": gid for i, gid in enumerate(limits)}
+    for claim in session.scalars(_latest_of_groups(tuple(limits.values())), {**params, "exclude": exclude}):
+        found[claim.group_id].append(claim)
+    return found
 
 
 def value_key(low: float | None, high: float | None, label: str | None) -> str:
@@ -430,17 +439,10 @@ def tallies(session: Session, group_id: int) -> list[Any]:
     return list(session.execute(query))
 
 
-def active_claims_of_groups(
-    session: Session, group_ids: Sequence[int], per_group: int | None = None
-) -> dict[int, list[Claim]]:
-    """Active claims of each group, oldest first; with `per_group`, only the latest that many."""
+def active_claims_of_groups(session: Session, group_ids: Sequence[int]) -> dict[int, list[Claim]]:
+    """Active claims of each group, oldest first."""
     found: dict[int, list[Claim]] = {gid: [] for gid in group_ids}
     if not group_ids:
-        return found
-    if per_group is not None:
-        query = _latest_of_groups(len(group_ids), per_group)
-        for claim in session.scalars(query, {f"group_{i}": gid for i, gid in enumerate(group_ids)}):
-            found[claim.group_id].append(claim)
         return found
     rows = session.scalars(
         select(Claim)
@@ -453,20 +455,20 @@ def active_claims_of_groups(
 
 
 @lru_cache(maxsize=64)
-def _latest_of_groups(groups: int, per_group: int) -> Select[tuple[Claim]]:
-    """The latest `per_group` active claims of each of `groups` groups (parameters group_0, ...).
+def _latest_of_groups(limits: tuple[int, ...]) -> Select[tuple[Claim]]:
+    """The latest `limits[i]` listed claims of group `group_i` but claim `exclude` (parameters).
 
-    Each group's from the end of its range of the index on (group, id), in one statement: the
-    work is per_group rows a group, however many claims it has. Built once for each number of
-    groups: a POST runs it every time, and building it took longer than running it.
+    Each group's from the end of its range of the index on (group, id): the work is as many rows
+    as are shown, however many claims a group has. Built once for each list of limits: a POST
+    runs it every time, and building it took longer than running it.
     """
     latest = [
         select(Claim.id)
-        .where(Claim.group_id == bindparam(f"group_{i}"), Claim.retracted_at.is_(None))
+        .where(_listed_in(bindparam(f"group_{i}")), Claim.id != bindparam("exclude"))
         .order_by(Claim.id.desc())
-        .limit(per_group)
+        .limit(limit)
         .subquery()
-        for i in range(groups)
+        for i, limit in enumerate(limits)
     ]
     ids = union_all(*(select(ranked.c.id) for ranked in latest))
     return select(Claim).where(Claim.id.in_(ids)).order_by(Claim.group_id, Claim.id)
