@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     Boolean,
@@ -415,28 +415,40 @@ def tally_fields(claim: Any, origin_key: str, key: str) -> dict[str, Any]:
     }  # fmt: skip
 
 
-_TALLY_ROW = (
-    GroupTally.source_key, GroupTally.source_name, GroupTally.origin_key, GroupTally.origin_name,
-    GroupTally.claims, GroupTally.value_low, GroupTally.value_high, GroupTally.value_unit,
-    GroupTally.value_dimension, GroupTally.value_hedge, GroupTally.value_label,
-    GroupTally.value_display_label,
-)  # fmt: skip
+class TallyRow(NamedTuple):
+    """A tally as a group's verdict reads it, with its source's estimate (`estimated_name`,
+    `reliability`; None before the source was estimated). A plain tuple: a much-reported figure has
+    a tally for each source, origin and value, and each is read field by field."""
+
+    source_key: str
+    source_name: str
+    origin_key: str
+    origin_name: str
+    claims: int
+    value_low: float | None
+    value_high: float | None
+    value_unit: str
+    value_dimension: str
+    value_hedge: str
+    value_label: str | None
+    value_display_label: str | None
+    estimated_name: str | None
+    reliability: float | None
 
 
-def tallies(session: Session, group_id: int) -> list[Any]:
-    """The columns a verdict needs of every tally of a group, without building ORM objects: a
-    much-reported figure has a tally for each source, origin and value.
+_TALLY_ROW = tuple(getattr(GroupTally, name) for name in TallyRow._fields[:-2])
 
-    Each row carries its source's estimate (`estimated_name`, `reliability`; None before the
-    source was estimated), so that weighing the consensus takes no query of its own.
-    """
+
+def tallies(session: Session, group_id: int) -> list[TallyRow]:
+    """Every tally of a group, with its source's estimate, so that weighing the consensus takes no
+    query of its own."""
     query = (
         select(*_TALLY_ROW, Source.name.label("estimated_name"), Source.reliability)
         .outerjoin(Source, Source.key == GroupTally.source_key)
         .where(GroupTally.group_id == group_id)
         .order_by(GroupTally.id)
     )
-    return list(session.execute(query))
+    return [TallyRow._make(row) for row in session.execute(query)]
 
 
 def active_claims_of_groups(session: Session, group_ids: Sequence[int]) -> dict[int, list[Claim]]:
