@@ -622,13 +622,21 @@ def migration_revision(session: Session) -> str | None:
 
 def quoted_claims_of_others(session: Session, group_id: int, source_key: str, limit: int) -> list[Any]:
     """The latest quoted claims of a group by other sources: where a near-copy would come from."""
-    query = (
-        select(Claim.id, Claim.quote, Claim.origin, Claim.source_name)
-        .where(_listed_in(group_id), Claim.source_key != source_key, Claim.quote.is_not(None))
-        .order_by(Claim.id.desc())
-        .limit(limit)
+    params = {"group_id": group_id, "source_key": source_key, "limit": limit}
+    return list(session.execute(_QUOTED_CLAIMS_OF_OTHERS, params))
+
+
+# Built once: a POST with a quote to an existing group runs it every time.
+_QUOTED_CLAIMS_OF_OTHERS = (
+    select(Claim.id, Claim.quote, Claim.origin, Claim.source_name)
+    .where(
+        _listed_in(bindparam("group_id")),
+        Claim.source_key != bindparam("source_key"),
+        Claim.quote.is_not(None),
     )
-    return list(session.execute(query))
+    .order_by(Claim.id.desc())
+    .limit(bindparam("limit"))
+)
 
 
 def estimates(session: Session) -> dict[str, tuple[str, float]]:
