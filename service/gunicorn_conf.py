@@ -9,6 +9,7 @@ production").
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import shutil
@@ -70,6 +71,11 @@ def post_worker_init(worker: Any) -> None:
     from service import webhooks
     from service.usecases import start_counting
 
+    # The app's own objects (lexicon, schemas, mappers, compiled queries) live as long as the
+    # worker: frozen out of the garbage collector's reach, its occasional full pass walks only what
+    # requests leave behind, a few milliseconds instead of some fifty on the request it falls on.
+    gc.collect()
+    gc.freeze()
     app = worker.wsgi
     every = app.config.get("WEBHOOK_DELIVER_EVERY") or 0
     if every > 0:

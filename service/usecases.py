@@ -504,7 +504,8 @@ def store_verdict(
 
 
 def _backing(row: Any) -> verdicts.Backing:
-    return verdicts.Backing(stored_value(row), row.source_name, row.origin_key, row.origin_name, row.claims)
+    value = stored_value(row, written=False)  # a tally of a value, not of how it was written
+    return verdicts.Backing(value, row.source_name, row.origin_key, row.origin_name, row.claims)
 
 
 def conflicts_json(conflicts: Iterable[verdicts.Conflict]) -> list[dict[str, Any]]:
@@ -543,15 +544,6 @@ def _posted(
     window = ctx.conflict_window_days
     if conflicting is None:
         conflicting = conflicts_of(ctx, session, claim, MAX_GROUP_MATCHES)
-    shown: dict[int, tuple[Claim, str]] = {other.id: (other, verdicts.CONFLICTS) for other in conflicting}
-    for other in repo.latest_claims(session, group.id, exclude=claim.id, limit=MAX_GROUP_MATCHES):
-        shown.setdefault(other.id, (other, verdicts.relation(mine, claim_view(other), window)))
-    ordered = sorted(
-        ((_RELATION_ORDER[rel], -_sim(claim.subject_form, other.subject_form), -other.id, other, rel)
-         for other, rel in shown.values()),
-        key=lambda item: item[:3],
-    )[:MAX_GROUP_MATCHES]  # fmt: skip
-    matches = [Match(other, -neg_sim, rel) for _, neg_sim, _, other, rel in ordered]
     if related is None:  # a repeated POST: look again
         subject = matching.normalise_subject(claim.subject, ctx.lexicon)
         measure = matching.measure_of(claim.value_dimension, claim.value_unit)
@@ -559,9 +551,20 @@ def _posted(
         related = [r for r in matching.rank(subject, measure, claim.event_date, candidates).related
                    if r.group_id != group.id]  # fmt: skip
     related = related[:RELATED_GROUPS]
-    by_group = repo.active_claims_of_groups(session, [r.group_id for r in related], RELATED_CLAIMS_PER_GROUP)
+    # The group's latest claims and each related group's few, in one statement.
+    limits = {r.group_id: RELATED_CLAIMS_PER_GROUP for r in related} | {group.id: MAX_GROUP_MATCHES}
+    latest = repo.latest_claims_of_groups(session, limits, exclude=claim.id)
+    shown: dict[int, tuple[Claim, str]] = {other.id: (other, verdicts.CONFLICTS) for other in conflicting}
+    for other in latest[group.id]:
+        shown.setdefault(other.id, (other, verdicts.relation(mine, claim_view(other), window)))
+    ordered = sorted(
+        ((_RELATION_ORDER[rel], -_sim(claim.subject_form, other.subject_form), -other.id, other, rel)
+         for other, rel in shown.values()),
+        key=lambda item: item[:3],
+    )[:MAX_GROUP_MATCHES]  # fmt: skip
+    matches = [Match(other, -neg_sim, rel) for _, neg_sim, _, other, rel in ordered]
     for other_group in related:
-        for other in by_group.get(other_group.group_id, []):
+        for other in latest[other_group.group_id]:
             matches.append(Match(other, other_group.similarity, verdicts.RELATED))
     return PostedClaim(claim, group, matches, created)
 

@@ -23,7 +23,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -86,8 +86,9 @@ def any_registered(session: Session) -> bool:
     return session.scalar(select(Webhook.id).limit(1)) is not None
 
 
-def _emit(session: Session, kind: str, topic_slug: str | None, payload: dict[str, Any]) -> None:
-    """Store the event and one delivery per webhook that wants it; nothing when none does."""
+def _emit(session: Session, kind: str, topic_slug: str | None, payload: Callable[[], dict[str, Any]]) -> None:
+    """Store the event and one delivery per webhook that wants it; nothing when none does, and
+    then its payload is not even built."""
     wanted = list(
         session.scalars(
             select(Webhook.id).where(or_(Webhook.topic_slug.is_(None), Webhook.topic_slug == topic_slug))
@@ -97,7 +98,7 @@ def _emit(session: Session, kind: str, topic_slug: str | None, payload: dict[str
         return
     now = utcnow()
     event_id = str(uuid.uuid4())
-    full = {"id": event_id, "type": kind, "created_at": now.isoformat(), **payload}
+    full = {"id": event_id, "type": kind, "created_at": now.isoformat(), **payload()}
     event = OutboxEvent(event_id=event_id, type=kind, topic_slug=topic_slug, payload=full, created_at=now)
     session.add(event)
     session.flush()
@@ -153,7 +154,7 @@ def claim_conflicts(session: Session, claim: Claim, group: Group, conflicting: l
         session,
         CLAIM_CONFLICTS,
         group.topic_slug,
-        {
+        lambda: {
             "claim": _claim_json(claim),
             "group": _group_json(group),
             "against_consensus": against_consensus(claim, group.consensus),
@@ -164,7 +165,7 @@ def claim_conflicts(session: Session, claim: Claim, group: Group, conflicting: l
 
 def group_conflict(session: Session, group: Group) -> None:
     """A group that was not in conflict now is."""
-    _emit(session, GROUP_CONFLICT, group.topic_slug, {"group": _group_json(group)})
+    _emit(session, GROUP_CONFLICT, group.topic_slug, lambda: {"group": _group_json(group)})
 
 
 # --- registering -------------------------------------------------------------------------------

@@ -64,11 +64,14 @@ class ValueColumns:
     value_display_label: Mapped[str | None] = mapped_column(String(300))
 
 
-def stored_value(row: Any) -> Value:
-    """The stored value columns (of a claim, a tally or a row of either) as a domain value."""
+def stored_value(row: Any, *, written: bool = True) -> Value:
+    """The stored value columns (of a claim, a tally or a row of either) as a domain value;
+    `written=False` for rows known to keep no value as written (tallies), not even looked for."""
     # Tallies keep no value as written, nor do most rows. A query's row raises when asked for a
     # column it lacks, which costs more than all the rest here: its column names are read instead.
-    if isinstance(row, Row):
+    if not written:
+        text = None
+    elif isinstance(row, Row):
         text = row.value_text if "value_text" in row._fields else None
     else:
         text = getattr(row, "value_text", None)

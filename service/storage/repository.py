@@ -6,7 +6,8 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     Boolean,
@@ -211,12 +212,12 @@ _CLAIM_ROW = (
 PREFILTER_SLACK = tolerance.EXACT_RELATIVE * 0.999
 
 
-def _listed_in(group_id: int) -> ColumnElement[bool]:
+def _listed_in(group_id: int | ColumnElement[int]) -> ColumnElement[bool]:
     """The claims a group shows: all but the retracted."""
     return and_(Claim.group_id == group_id, Claim.retracted_at.is_(None))
 
 
-def _counted_in(group_id: int) -> ColumnElement[bool]:
+def _counted_in(group_id: int | ColumnElement[int]) -> ColumnElement[bool]:
     """The claims a group's verdicts count: listed, and not ruled deprecated by an editor."""
     return and_(_listed_in(group_id), Claim.rank != "deprecated")
 
@@ -263,13 +264,6 @@ def document_texts(session: Session, ids: Sequence[int]) -> dict[int, str]:
     return {document_id: text for document_id, text in rows}
 
 
-def _same_time(as_of: date | None, window_days: int) -> ColumnElement[bool]:
-    if as_of is None:
-        return true()
-    window = timedelta(days=window_days)
-    return or_(Claim.as_of.is_(None), Claim.as_of.between(as_of - window, as_of + window))
-
-
 def possibly_conflicting_rows(
     session: Session,
     group_id: int,
@@ -289,32 +283,82 @@ def possibly_conflicting_rows(
     A superset of the conflicts (the domain decides), in id order after `after` (and before
     `before`, when given), for paging.
     """
+    params: dict[str, Any] = {"group_id": group_id, "after": after, "exclude": exclude, "limit": limit}
     if label is not None:
-        disjoint: ColumnElement[bool] = or_(Claim.value_label.is_(None), Claim.value_label != label)
+        params["label"] = label
+    else:
+        if low is None and high is None:
+            return []
+        if low is not None:
+            params["widened_low"] = low - abs(low) * PREFILTER_SLACK
+        if high is not None:
+            params["widened_high"] = high + abs(high) * PREFILTER_SLACK
+    if as_of is not None:
+        window = timedelta(days=window_days)
+        params["since"], params["until"] = as_of - window, as_of + window
+    if before is not None:
+        params["before"] = before
+    query = _possibly_conflicting(*(key in params for key in _CONFLICT_SHAPE))
+    return list(session.scalars(query, params))
+
+
+# The parameters whose presence makes a shape of `_possibly_conflicting`, in its arguments' order.
+_CONFLICT_SHAPE = ("label", "widened_low", "widened_high", "since", "before")
+
+
+@lru_cache(maxsize=64)
+def _possibly_conflicting(
+    by_label: bool, below: bool, above: bool, dated: bool, bounded: bool
+) -> Select[tuple[Claim]]:
+    """The statement of `possibly_conflicting_rows` for one shape of value (a label, or which
+    bounds; a date; an upper id), its values left as parameters. Built once for each shape: a
+    POST runs it every time, and building it took longer than running it."""
+    if by_label:
+        disjoint: ColumnElement[bool] = or_(
+            Claim.value_label.is_(None), Claim.value_label != bindparam("label")
+        )
     else:
         sides = []
-        if low is not None:
-            widened_low = low - abs(low) * PREFILTER_SLACK
-            sides.append(Claim.value_high + func.abs(Claim.value_high) * PREFILTER_SLACK < widened_low)
-        if high is not None:
-            widened_high = high + abs(high) * PREFILTER_SLACK
-            sides.append(Claim.value_low - func.abs(Claim.value_low) * PREFILTER_SLACK > widened_high)
-        if not sides:
-            return []
+        if below:
+            sides.append(
+                Claim.value_high + func.abs(Claim.value_high) * PREFILTER_SLACK < bindparam("widened_low")
+            )
+        if above:
+            sides.append(
+                Claim.value_low - func.abs(Claim.value_low) * PREFILTER_SLACK > bindparam("widened_high")
+            )
         disjoint = or_(*sides)
-    query = (
-        select(Claim)
-        .where(_counted_in(group_id), Claim.id > after, Claim.id != exclude, _same_time(as_of, window_days))
-        .where(disjoint, true() if before is None else Claim.id < before)
-        .order_by(Claim.id)
-        .limit(limit)
+    same_time = (
+        or_(Claim.as_of.is_(None), Claim.as_of.between(bindparam("since"), bindparam("until")))
+        if dated
+        else true()
     )
-    return list(session.scalars(query))
+    return (
+        select(Claim)
+        .where(
+            _counted_in(bindparam("group_id")),
+            Claim.id > bindparam("after"),
+            Claim.id != bindparam("exclude"),
+            same_time,
+        )
+        .where(disjoint, Claim.id < bindparam("before") if bounded else true())
+        .order_by(Claim.id)
+        .limit(bindparam("limit"))
+    )
 
 
-def latest_claims(session: Session, group_id: int, *, exclude: int, limit: int) -> list[Claim]:
-    query = select(Claim).where(_listed_in(group_id), Claim.id != exclude).order_by(Claim.id.desc())
-    return list(session.scalars(query.limit(limit)))
+def latest_claims_of_groups(
+    session: Session, limits: dict[int, int], *, exclude: int
+) -> dict[int, list[Claim]]:
+    """The latest listed claims of each group (but `exclude`), as many as `limits` gives for it,
+    oldest first: a new claim's own group and its related groups, in one statement."""
+    found: dict[int, list[Claim]] = {gid: [] for gid in limits}
+    if not limits:
+        return found
+    params: dict[str, Any] = {f"group_{i}": gid for i, gid in enumerate(limits)}
+    for claim in session.scalars(_latest_of_groups(tuple(limits.values())), {**params, "exclude": exclude}):
+        found[claim.group_id].append(claim)
+    return found
 
 
 def value_key(low: float | None, high: float | None, label: str | None) -> str:
@@ -326,6 +370,9 @@ def value_key(low: float | None, high: float | None, label: str | None) -> str:
 def tally(session: Session, claim: Claim, origin_key: str, delta: int) -> None:
     """Count a claim in (delta=1) or out of (delta=-1) its group's tallies."""
     key = value_key(claim.value_low, claim.value_high, claim.value_label)
+    if delta > 0:  # one statement that adds to the tally or starts it, without reading it first
+        add_to_tallies(session, [{**tally_fields(claim, origin_key, key), "claims": delta}])
+        return
     row = session.scalars(
         select(GroupTally).where(
             GroupTally.group_id == claim.group_id,
@@ -368,52 +415,46 @@ def tally_fields(claim: Any, origin_key: str, key: str) -> dict[str, Any]:
     }  # fmt: skip
 
 
-_TALLY_ROW = (
-    GroupTally.source_key, GroupTally.source_name, GroupTally.origin_key, GroupTally.origin_name,
-    GroupTally.claims, GroupTally.value_low, GroupTally.value_high, GroupTally.value_unit,
-    GroupTally.value_dimension, GroupTally.value_hedge, GroupTally.value_label,
-    GroupTally.value_display_label,
-)  # fmt: skip
+class TallyRow(NamedTuple):
+    """A tally as a group's verdict reads it, with its source's estimate (`estimated_name`,
+    `reliability`; None before the source was estimated). A plain tuple: a much-reported figure has
+    a tally for each source, origin and value, and each is read field by field."""
+
+    source_key: str
+    source_name: str
+    origin_key: str
+    origin_name: str
+    claims: int
+    value_low: float | None
+    value_high: float | None
+    value_unit: str
+    value_dimension: str
+    value_hedge: str
+    value_label: str | None
+    value_display_label: str | None
+    estimated_name: str | None
+    reliability: float | None
 
 
-def tallies(session: Session, group_id: int) -> list[Any]:
-    """The columns a verdict needs of every tally of a group, without building ORM objects: a
-    much-reported figure has a tally for each source, origin and value.
+_TALLY_ROW = tuple(getattr(GroupTally, name) for name in TallyRow._fields[:-2])
 
-    Each row carries its source's estimate (`estimated_name`, `reliability`; None before the
-    source was estimated), so that weighing the consensus takes no query of its own.
-    """
+
+def tallies(session: Session, group_id: int) -> list[TallyRow]:
+    """Every tally of a group, with its source's estimate, so that weighing the consensus takes no
+    query of its own."""
     query = (
         select(*_TALLY_ROW, Source.name.label("estimated_name"), Source.reliability)
         .outerjoin(Source, Source.key == GroupTally.source_key)
         .where(GroupTally.group_id == group_id)
         .order_by(GroupTally.id)
     )
-    return list(session.execute(query))
+    return [TallyRow._make(row) for row in session.execute(query)]
 
 
-def active_claims_of_groups(
-    session: Session, group_ids: Sequence[int], per_group: int | None = None
-) -> dict[int, list[Claim]]:
-    """Active claims of each group, oldest first; with `per_group`, only the latest that many."""
+def active_claims_of_groups(session: Session, group_ids: Sequence[int]) -> dict[int, list[Claim]]:
+    """Active claims of each group, oldest first."""
     found: dict[int, list[Claim]] = {gid: [] for gid in group_ids}
     if not group_ids:
-        return found
-    if per_group is not None:
-        # Each group's latest from the end of its range of the index on (group, id), in one
-        # statement: the work is per_group rows a group, however many claims it has.
-        latest = [
-            select(Claim.id)
-            .where(Claim.group_id == gid, Claim.retracted_at.is_(None))
-            .order_by(Claim.id.desc())
-            .limit(per_group)
-            .subquery()
-            for gid in group_ids
-        ]
-        ids = union_all(*(select(ranked.c.id) for ranked in latest))
-        query = select(Claim).where(Claim.id.in_(ids)).order_by(Claim.group_id, Claim.id)
-        for claim in session.scalars(query):
-            found[claim.group_id].append(claim)
         return found
     rows = session.scalars(
         select(Claim)
@@ -423,6 +464,26 @@ def active_claims_of_groups(
     for claim in rows:
         found[claim.group_id].append(claim)
     return found
+
+
+@lru_cache(maxsize=64)
+def _latest_of_groups(limits: tuple[int, ...]) -> Select[tuple[Claim]]:
+    """The latest `limits[i]` listed claims of group `group_i` but claim `exclude` (parameters).
+
+    Each group's from the end of its range of the index on (group, id): the work is as many rows
+    as are shown, however many claims a group has. Built once for each list of limits: a POST
+    runs it every time, and building it took longer than running it.
+    """
+    latest = [
+        select(Claim.id)
+        .where(_listed_in(bindparam(f"group_{i}")), Claim.id != bindparam("exclude"))
+        .order_by(Claim.id.desc())
+        .limit(limit)
+        .subquery()
+        for i, limit in enumerate(limits)
+    ]
+    ids = union_all(*(select(ranked.c.id) for ranked in latest))
+    return select(Claim).where(Claim.id.in_(ids)).order_by(Claim.group_id, Claim.id)
 
 
 def _paged(session: Session, query: Select[Any], page: int, per_page: int) -> Page:
@@ -561,13 +622,21 @@ def migration_revision(session: Session) -> str | None:
 
 def quoted_claims_of_others(session: Session, group_id: int, source_key: str, limit: int) -> list[Any]:
     """The latest quoted claims of a group by other sources: where a near-copy would come from."""
-    query = (
-        select(Claim.id, Claim.quote, Claim.origin, Claim.source_name)
-        .where(_listed_in(group_id), Claim.source_key != source_key, Claim.quote.is_not(None))
-        .order_by(Claim.id.desc())
-        .limit(limit)
+    params = {"group_id": group_id, "source_key": source_key, "limit": limit}
+    return list(session.execute(_QUOTED_CLAIMS_OF_OTHERS, params))
+
+
+# Built once: a POST with a quote to an existing group runs it every time.
+_QUOTED_CLAIMS_OF_OTHERS = (
+    select(Claim.id, Claim.quote, Claim.origin, Claim.source_name)
+    .where(
+        _listed_in(bindparam("group_id")),
+        Claim.source_key != bindparam("source_key"),
+        Claim.quote.is_not(None),
     )
-    return list(session.execute(query))
+    .order_by(Claim.id.desc())
+    .limit(bindparam("limit"))
+)
 
 
 def estimates(session: Session) -> dict[str, tuple[str, float]]:
@@ -817,21 +886,27 @@ def insert_form_keys(session: Session, keys: list[tuple[str, int]]) -> None:
         connection.exec_driver_sql(sql, keys[start : start + 20_000])
 
 
+@lru_cache(maxsize=4)
+def _tally_upsert(dialect: str) -> Any:
+    """The statement of `add_to_tallies`, built once: every POST that joins a group runs it."""
+    table = GroupTally.__table__
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    statement = dialect_insert(table)
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.group_id, table.c.source_key, table.c.origin_key, table.c.value_key],
+        set_={"claims": table.c.claims + statement.excluded.claims},
+    )
+
+
 def add_to_tallies(session: Session, rows: list[dict[str, Any]]) -> None:
     """Count claims into their tallies without reading them: a new (group, source, origin, value)
     gets a row, a known one adds its `claims`. One row per key (the caller adds up its claims)."""
     if not rows:
         return
-    table = GroupTally.__table__
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    statement = dialect_insert(table)
-    statement = statement.on_conflict_do_update(
-        index_elements=[table.c.group_id, table.c.source_key, table.c.origin_key, table.c.value_key],
-        set_={"claims": table.c.claims + statement.excluded.claims},
-    )
+    statement = _tally_upsert(session.get_bind().dialect.name)
     connection = session.connection()
     for start in range(0, len(rows), 5000):
         connection.execute(statement, rows[start : start + 5000])
