@@ -171,6 +171,8 @@ def test_keyboard_phone_and_print(server: str, page: Page) -> None:
     page.set_viewport_size({"width": 375, "height": 740})
     page.get_by_role("link", name=TOPIC).click()
     page.get_by_role("link", name=TROOPS).click()
+    page.wait_for_url("**/ui/groups/*")  # measured mid-navigation, the half-built page is wider
+    page.wait_for_load_state("load")
     wide = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert wide <= 0, f"the page is {wide}px wider than a phone"
     _shot(page, "troops-group-phone")
