@@ -212,14 +212,25 @@ _CLAIM_ROW = (
 PREFILTER_SLACK = tolerance.EXACT_RELATIVE * 0.999
 
 
-def _listed_in(group_id: int | ColumnElement[int]) -> ColumnElement[bool]:
-    """The claims a group shows: all but the retracted."""
-    return and_(Claim.group_id == group_id, Claim.retracted_at.is_(None))
+def _listed_in(group_id: int | ColumnElement[int], *, end: bool = False) -> ColumnElement[bool]:
+    """The claims a group shows: all but the retracted. `end=True` for a query that reads a few of
+    them from one end of the group, in `_GROUP_ORDER` (or its reverse)."""
+    in_group = Claim.group_id.between(group_id, group_id) if end else Claim.group_id == group_id
+    return and_(in_group, Claim.retracted_at.is_(None))
 
 
-def _counted_in(group_id: int | ColumnElement[int]) -> ColumnElement[bool]:
+def _counted_in(group_id: int | ColumnElement[int], *, end: bool = False) -> ColumnElement[bool]:
     """The claims a group's verdicts count: listed, and not ruled deprecated by an editor."""
-    return and_(_listed_in(group_id), Claim.rank != "deprecated")
+    return and_(_listed_in(group_id, end=end), Claim.rank != "deprecated")
+
+
+# A group's claims in the order of the index on (group, id), for queries that read a few of them
+# from one end. The group is then asked for as a range of one value (`_listed_in(..., end=True)`):
+# given `group_id = :g`, PostgreSQL takes the order for one of ids alone, which the primary key
+# gives too, and may walk the primary key through every newer claim of other groups in the hope of
+# meeting the group's soon, a walk as long as the store is new. SQLite reads the same range either way.
+_GROUP_ORDER = (Claim.group_id, Claim.id)
+_GROUP_ORDER_LATEST_FIRST = (Claim.group_id.desc(), Claim.id.desc())
 
 
 def active_claim_rows(session: Session, group_id: int) -> list[Any]:
@@ -336,13 +347,13 @@ def _possibly_conflicting(
     return (
         select(Claim)
         .where(
-            _counted_in(bindparam("group_id")),
+            _counted_in(bindparam("group_id"), end=True),
             Claim.id > bindparam("after"),
             Claim.id != bindparam("exclude"),
             same_time,
         )
         .where(disjoint, Claim.id < bindparam("before") if bounded else true())
-        .order_by(Claim.id)
+        .order_by(*_GROUP_ORDER)
         .limit(bindparam("limit"))
     )
 
@@ -476,8 +487,8 @@ def _latest_of_groups(limits: tuple[int, ...]) -> Select[tuple[Claim]]:
     """
     latest = [
         select(Claim.id)
-        .where(_listed_in(bindparam(f"group_{i}")), Claim.id != bindparam("exclude"))
-        .order_by(Claim.id.desc())
+        .where(_listed_in(bindparam(f"group_{i}"), end=True), Claim.id != bindparam("exclude"))
+        .order_by(*_GROUP_ORDER_LATEST_FIRST)
         .limit(limit)
         .subquery()
         for i, limit in enumerate(limits)
@@ -630,11 +641,11 @@ def quoted_claims_of_others(session: Session, group_id: int, source_key: str, li
 _QUOTED_CLAIMS_OF_OTHERS = (
     select(Claim.id, Claim.quote, Claim.origin, Claim.source_name)
     .where(
-        _listed_in(bindparam("group_id")),
+        _listed_in(bindparam("group_id"), end=True),
         Claim.source_key != bindparam("source_key"),
         Claim.quote.is_not(None),
     )
-    .order_by(Claim.id.desc())
+    .order_by(*_GROUP_ORDER_LATEST_FIRST)
     .limit(bindparam("limit"))
 )
 
