@@ -7,7 +7,6 @@ import json
 import logging
 import re
 import threading
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -18,7 +17,7 @@ from rapidfuzz import fuzz, process
 from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session
 
-from service import webhooks
+from service import background, webhooks
 from service.domain import copies, matching, truth, verdicts
 from service.domain.matching import Lexicon, Subject, fold
 from service.domain.values import (
@@ -440,21 +439,14 @@ def count_behind(ctx: Context, limit: int = 500) -> int:
     return len(groups)
 
 
-def start_counting(ctx: Context, every_s: float) -> threading.Thread:
-    """`count_behind` in a daemon thread of this process every `every_s` seconds."""
+def start_counting(ctx: Context, every_s: float, *, stop: threading.Event | None = None) -> threading.Thread:
+    """`count_behind` in a daemon thread of this process every `every_s` seconds, until `stop` is set."""
 
-    def run() -> None:
-        while True:
-            try:
-                while count_behind(ctx) > 0:
-                    pass
-            except Exception:  # the next round tries again; a request never sees this
-                log.exception("counting consensus failed")
-            time.sleep(every_s)
+    def count_all() -> None:
+        while count_behind(ctx) > 0:
+            pass
 
-    thread = threading.Thread(target=run, name="ceksilang-consensus", daemon=True)
-    thread.start()
-    return thread
+    return background.every("consensus", every_s, count_all, stop=stop)
 
 
 def store_verdict(

@@ -3,6 +3,7 @@ size and conflicts move with every claim, and `ceksilang verdicts` runs the same
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import timedelta
 
@@ -81,10 +82,13 @@ def test_the_background_pass_counts_what_claims_left_behind(ctx, large) -> None:
         group_id = _post(ctx, "100 orang", outlet).group.id
     for outlet in ("Detik", "Republika", "Okezone", "Liputan6"):
         _post(ctx, "250 orang", outlet)
-    usecases.start_counting(ctx, 0.05)
+    stop = threading.Event()
+    thread = usecases.start_counting(ctx, 0.05, stop=stop)
     deadline = time.monotonic() + 10
     while _group(ctx, group_id).consensus["low"] != 250 and time.monotonic() < deadline:
         time.sleep(0.05)
+    stop.set()  # no pass left running into the next test
+    thread.join(10)
     group = _group(ctx, group_id)
     assert (group.consensus["low"], group.sources, group.size) == (250, 7, 7)
     assert group.consensus_at >= group.updated_at  # counted after the last claim: no longer behind
