@@ -375,20 +375,31 @@ def verdicts_(every: float | None) -> None:
     """Count again the consensus of groups changed since it was last counted.
 
     A group of a hundred claims or more has its consensus counted by a pass in the background of
-    each server process (CEKSILANG_CONSENSUS_EVERY); this is the same pass, for a store no server
-    runs on or after an interrupted import.
+    one server process per database (CEKSILANG_CONSENSUS_EVERY); this is the same pass, for a store
+    no server runs on or after an interrupted import. Once, it counts whatever else runs. With
+    --every it bids for the servers' counter role each round and counts only while it holds it, so
+    it never counts beside them: it stands by while a server counts, and counts while none does.
     """
     import time
 
-    from service.usecases import count_behind
+    from service.usecases import COUNTER_ROLE, count_behind
 
     context = _context(Config())
+    role = context.db.sole_role(COUNTER_ROLE) if every is not None else None
+    standing_by = False
     while True:
         counted = 0
-        while found := count_behind(context):
-            counted += found
-        if counted or every is None:
-            click.echo(f"verdicts: {counted} groups counted again")
+        if role is None or role.take():
+            if standing_by:
+                standing_by = False
+                click.echo("verdicts: counting for this database now")
+            while found := count_behind(context):
+                counted += found
+            if counted or every is None:
+                click.echo(f"verdicts: {counted} groups counted again")
+        elif not standing_by:
+            standing_by = True
+            click.echo("verdicts: another process counts for this database; standing by")
         if every is None:
             return
         time.sleep(every)

@@ -66,8 +66,10 @@ def on_starting(server: Any) -> None:
 
 def post_worker_init(worker: Any) -> None:
     """With CEKSILANG_WEBHOOK_DELIVER_EVERY set, each worker delivers webhook events in a thread of its
-    own (leases keep two workers from sending the same one); with CEKSILANG_CONSENSUS_EVERY (on by
-    default) it counts large groups' consensus in another. Requests never wait for either."""
+    own (leases keep two workers from sending the same one). With CEKSILANG_CONSENSUS_EVERY (on by
+    default) each starts another that bids every round for the counter role, and only the one
+    process per database that holds it counts large groups' consensus: when it dies, another takes
+    over within a round (`usecases.start_counting`). Requests never wait for either."""
     from service import webhooks
     from service.usecases import start_counting
 
@@ -81,7 +83,7 @@ def post_worker_init(worker: Any) -> None:
     if every > 0:
         settings = webhooks.Settings.from_config(app.config)
         webhooks.start_background(app.extensions["ceksilang"].db, settings, every)
-    # Large groups' consensus is counted in the background (usecases.BIG_GROUP).
+    # Large groups' consensus is counted in the background (usecases.BIG_GROUP), by one process.
     counting = app.config.get("CONSENSUS_EVERY") or 0
     if counting > 0:
         start_counting(app.extensions["ceksilang"], counting)

@@ -7,7 +7,6 @@ import json
 import logging
 import re
 import threading
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -18,7 +17,7 @@ from rapidfuzz import fuzz, process
 from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session
 
-from service import webhooks
+from service import background, webhooks
 from service.domain import copies, matching, truth, verdicts
 from service.domain.matching import Lexicon, Subject, fold
 from service.domain.values import (
@@ -384,9 +383,9 @@ def _count_out(ctx: Context, session: Session, group: Group, claim: Claim) -> No
 
 # A group of this many claims or more has its consensus, sources and origins counted from all of
 # its tallies by a pass in the background (`count_behind`, every CEKSILANG_CONSENSUS_EVERY seconds
-# in each server process, or `ceksilang verdicts --every`), not by each claim: a much-reported
-# figure has thousands of tallies, and reading and sweeping them all would cost every POST to it
-# tens of milliseconds. A claim changes its size and conflicts at once; `consensus_at` says when
+# in one server process per database, or `ceksilang verdicts --every`), not by each claim: a
+# much-reported figure has thousands of tallies, and reading and sweeping them all would cost every
+# POST to it tens of milliseconds. A claim changes its size and conflicts at once; `consensus_at` says when
 # the rest was counted. Should no pass run, a claim to a group left behind longer than
 # CONSENSUS_LATEST counts it itself.
 BIG_GROUP = 100
@@ -440,21 +439,26 @@ def count_behind(ctx: Context, limit: int = 500) -> int:
     return len(groups)
 
 
-def start_counting(ctx: Context, every_s: float) -> threading.Thread:
-    """`count_behind` in a daemon thread of this process every `every_s` seconds."""
+# The role of the one process per database that counts large groups' consensus in the background.
+COUNTER_ROLE = "counter"
 
-    def run() -> None:
-        while True:
-            try:
-                while count_behind(ctx) > 0:
-                    pass
-            except Exception:  # the next round tries again; a request never sees this
-                log.exception("counting consensus failed")
-            time.sleep(every_s)
 
-    thread = threading.Thread(target=run, name="ceksilang-consensus", daemon=True)
-    thread.start()
-    return thread
+def start_counting(ctx: Context, every_s: float, *, stop: threading.Event | None = None) -> threading.Thread:
+    """`count_behind` every `every_s` seconds in a daemon thread, while this process holds the counter role.
+
+    Every server process starts one; each round, each bids for the role (`Database.sole_role`), and
+    only the holder counts: the same large groups are not counted side by side by every worker,
+    beside their requests. The others bid again next round, so one of them takes over within a round
+    of the holder's process ending. The thread ends when `stop` is set.
+    """
+    role = ctx.db.sole_role(COUNTER_ROLE)
+
+    def count_if_held() -> None:
+        if role.take():
+            while count_behind(ctx) > 0:
+                pass
+
+    return background.every("consensus", every_s, count_if_held, stop=stop)
 
 
 def store_verdict(

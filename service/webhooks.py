@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
+from service import background
 from service.domain.values import LABEL, Value, format_value
 from service.domain.verdicts import compatible
 from service.errors import InvalidClaim, NotFound
@@ -395,15 +396,4 @@ def _attempt(db: Database, settings: Settings, item: _Leased, report: Report) ->
 
 def start_background(db: Database, settings: Settings, every_s: float) -> threading.Thread:
     """Deliver in a daemon thread of this process every `every_s` seconds: requests never wait for it."""
-
-    def run() -> None:
-        while True:
-            try:
-                deliver_due(db, settings)
-            except Exception:  # the next round tries again; a request never sees this
-                log.exception("webhook delivery round failed")
-            time.sleep(every_s)
-
-    thread = threading.Thread(target=run, name="ceksilang-webhooks", daemon=True)
-    thread.start()
-    return thread
+    return background.every("webhooks", every_s, lambda: deliver_due(db, settings))

@@ -1,17 +1,22 @@
-"""Engine and sessions. SQLite gets WAL, foreign keys, a busy timeout and serialised writers."""
+"""Engine and sessions. SQLite gets WAL, foreign keys, a busy timeout and serialised writers.
+
+Also the roles one process per database plays at a time (`Database.sole_role`).
+"""
 
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 # Marks a connection as a writer: on SQLite its transactions begin IMMEDIATE.
@@ -19,6 +24,11 @@ WRITE_OPTION = "ceksilang_write"
 # The advisory locks PostgreSQL writers and migrations take: fixed 64-bit numbers of Cek Silang's own.
 WRITE_LOCK_KEY = 0x0CE551_1A46
 MIGRATE_LOCK_KEY = 0x0CE551_1A47
+# The roles one process per database plays (`Database.sole_role`), each with the number of its
+# session-level advisory lock on PostgreSQL; on SQLite its name ends the lock file's.
+ROLE_LOCK_KEYS = {"counter": 0x0CE551_1A48}
+
+log = logging.getLogger("ceksilang")
 
 
 class Database:
@@ -44,6 +54,7 @@ class Database:
         self._writer = sessionmaker(
             self.engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False
         )
+        self._roles: list[SoleRole] = []
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
@@ -68,7 +79,21 @@ class Database:
             conn.execute(text("SELECT 1"))
         self.has_answered = True
 
+    def sole_role(self, name: str) -> SoleRole:
+        """A bid for `name` (one of ROLE_LOCK_KEYS), a role one process per database plays at a time.
+
+        Each call is a bid of its own, even within one process: `SoleRole.take` says whether it holds
+        the role now, `SoleRole.release` (or `dispose`) gives it up.
+        """
+        if name not in ROLE_LOCK_KEYS:
+            raise ValueError(f"no such role: {name!r} (known: {', '.join(ROLE_LOCK_KEYS)})")
+        role = SoleRole(self, name)
+        self._roles.append(role)
+        return role
+
     def dispose(self) -> None:
+        for role in self._roles:
+            role.release()
         self.engine.dispose()
 
 
@@ -129,3 +154,128 @@ class _WriterQueue:
             self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
             self._pid = os.getpid()
         return self._fd
+
+
+class SoleRole:
+    """A role, such as counting large groups' consensus, that one process per database plays at a time.
+
+    Every contender calls `take()` once a round, without waiting: the one that gets the role keeps
+    it from round to round for as long as its process lives, and the others find it taken and try
+    again next round, so when the holder's process dies another takes over within a round.
+
+    SQLite: an exclusive `flock` on a file beside the database (`<db>.<name>`), the descriptor kept
+    open while the role is held; the kernel lets go of it when the process ends. An in-memory or
+    `file:` database has no such file, and is shared by one process at most: a lock in the process.
+
+    PostgreSQL: a session-level advisory lock (ROLE_LOCK_KEYS) on a connection taken out of the pool
+    for the holder alone, in autocommit so that it never sits idle in a transaction. The server lets
+    go of it when that connection ends. A holder whose connection broke has lost the role, and bids
+    again at once; errors reaching the database are raised to the caller, holding nothing.
+
+    A lost connection is only noticed at the next `take()`, so for a moment two processes may both
+    act on the role: it saves work done twice, and must not be what keeps data right.
+    One thread uses a bid.
+    """
+
+    def __init__(self, db: Database, name: str) -> None:
+        self.db = db
+        self.name = name
+        self.key = ROLE_LOCK_KEYS[name]
+        database = db.url.database
+        self.path: str | None = None
+        if db.is_sqlite and database and database != ":memory:" and not database.startswith("file:"):
+            self.path = f"{database}.{name}"
+        self._fd: int | None = None  # SQLite: the locked file, while held
+        self._pid = 0  # the process the descriptor belongs to
+        self._local: threading.Lock | None = None  # in-memory SQLite: the lock held
+        self._conn: Connection | None = None  # PostgreSQL: the connection holding the lock
+
+    @property
+    def held(self) -> bool:
+        """Whether this bid held the role at its last `take()` (a broken connection shows at the next)."""
+        if self._fd is not None:
+            return self._pid == os.getpid()
+        return self._local is not None or self._conn is not None
+
+    def take(self) -> bool:
+        """Take the role if no other process holds it, without waiting; True while this bid holds it."""
+        if not self.db.is_sqlite:
+            return self._take_advisory_lock()
+        if self.path is None:
+            return self._take_local_lock()
+        return self._take_file_lock()
+
+    def release(self) -> None:
+        """Give the role up, if held, for another process to take at its next round."""
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            if self._pid == os.getpid():  # in a forked child, unlocking would free the parent's lock
+                fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+        if self._local is not None:
+            lock, self._local = self._local, None
+            lock.release()
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            with suppress(SQLAlchemyError):  # closed, the session ends and its lock with it
+                conn.close()
+
+    def _take_file_lock(self) -> bool:
+        assert self.path is not None
+        if self._fd is not None and self._pid != os.getpid():
+            # A forked child shares the parent's lock through the descriptor: let go of the copy only.
+            os.close(self._fd)
+            self._fd = None
+        if self._fd is not None:
+            return True
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        self._fd, self._pid = fd, os.getpid()
+        log.info("this process (%d) plays the %s role for %s", self._pid, self.name, self.path)
+        return True
+
+    def _take_local_lock(self) -> bool:
+        if self._local is not None:
+            return True
+        lock = _local_role_lock(str(self.db.url.database), self.name)
+        if not lock.acquire(blocking=False):
+            return False
+        self._local = lock
+        return True
+
+    def _take_advisory_lock(self) -> bool:
+        if self._conn is not None:
+            try:
+                self._conn.execute(text("SELECT 1"))
+                return True
+            except SQLAlchemyError:
+                log.warning("the %s role is lost with its database connection; bidding again", self.name)
+                self.release()
+        conn = self.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        try:
+            taken = bool(conn.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": self.key}))
+        except BaseException:
+            conn.close()
+            raise
+        if not taken:
+            conn.close()  # back to the pool: it holds nothing
+            return False
+        conn.detach()  # the pool never hands it out, nor resets it: closing it ends the session
+        self._conn = conn
+        log.info("this process (%d) plays the %s role for its database", os.getpid(), self.name)
+        return True
+
+
+# In-memory SQLite: one lock per database name and role in this process (so private `:memory:`
+# databases of one process share theirs; nothing runs more than one).
+_local_roles: dict[tuple[str, str], threading.Lock] = {}
+_local_roles_guard = threading.Lock()
+
+
+def _local_role_lock(database: str, name: str) -> threading.Lock:
+    with _local_roles_guard:
+        return _local_roles.setdefault((database, name), threading.Lock())
