@@ -367,7 +367,15 @@ class GroupSummaryOut(Schema):
         allow_none=True,
         metadata={
             "description": "when the consensus, sources and origins were counted; a group of a hundred "
-            "claims or more counts them at most every ten seconds, its size and conflicts always"
+            "claims or more has them counted in the background some twenty seconds after a change, "
+            "and by its next claim once a claim has waited a minute; its size and conflicts always"
+        },
+    )
+    behind_since = fields.DateTime(
+        allow_none=True,
+        metadata={
+            "description": "when the oldest claim that `consensus_at`'s count has not taken in arrived; "
+            "null when the consensus counts every claim"
         },
     )
 

@@ -385,6 +385,7 @@ def _bring_groups_up_to_date(ctx: usecases.Context, session: Session, writer: _B
         was_conflict = bool(group.conflict)
         group.size = (group.size or 0) + len(by_group[group_id])
         group.updated_at = now
+        group.behind_since = group.behind_since or now  # counted at the end (`refresh_verdicts`)
         if len(listed) != len(group.conflicts or []):
             group.conflicts, group.conflict = listed, bool(listed)
             with_new_conflicts.append(group)
@@ -394,9 +395,10 @@ def _bring_groups_up_to_date(ctx: usecases.Context, session: Session, writer: _B
             webhooks.group_conflict(session, group)  # type: ignore[arg-type]
     repo.add_to_tallies(session, list(tallies.values()))
     repo.update_verdicts(
-        session, with_new_conflicts, ("topic_slug", "size", "conflict", "conflicts", "updated_at")
-    )
-    repo.update_verdicts(session, unchanged, ("topic_slug", "size", "updated_at"))
+        session, with_new_conflicts,
+        ("topic_slug", "size", "conflict", "conflicts", "updated_at", "behind_since"),
+    )  # fmt: skip
+    repo.update_verdicts(session, unchanged, ("topic_slug", "size", "updated_at", "behind_since"))
 
 
 def refresh_verdicts(ctx: usecases.Context, group_ids: Iterable[int], per_transaction: int = 500) -> None:

@@ -378,14 +378,18 @@ def verdicts_(every: float | None) -> None:
     one server process per database (CEKSILANG_CONSENSUS_EVERY); this is the same pass, for a store
     no server runs on or after an interrupted import. Once, it counts whatever else runs. With
     --every it bids for the servers' counter role each round and counts only while it holds it, so
-    it never counts beside them: it stands by while a server counts, and counts while none does.
+    it never counts beside them: it stands by while a server counts, and counts while none does,
+    as a server would: the groups whose count is older than CEKSILANG_CONSENSUS_SETTLE.
     """
     import time
+    from datetime import timedelta
 
     from service.usecases import COUNTER_ROLE, count_behind
 
-    context = _context(Config())
+    config = Config()
+    context = _context(config)
     role = context.db.sole_role(COUNTER_ROLE) if every is not None else None
+    settle = timedelta(seconds=config.CONSENSUS_SETTLE if every is not None else 0)
     standing_by = False
     while True:
         counted = 0
@@ -393,7 +397,7 @@ def verdicts_(every: float | None) -> None:
             if standing_by:
                 standing_by = False
                 click.echo("verdicts: counting for this database now")
-            while found := count_behind(context):
+            while found := count_behind(context, settle=settle):
                 counted += found
             if counted or every is None:
                 click.echo(f"verdicts: {counted} groups counted again")

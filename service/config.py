@@ -73,8 +73,13 @@ class Config:
         self.WEBHOOK_BACKOFF_MAX_SECONDS = _float("CEKSILANG_WEBHOOK_BACKOFF_MAX_SECONDS", 3600)
         self.WEBHOOK_TIMEOUT_SECONDS = _float("CEKSILANG_WEBHOOK_TIMEOUT_SECONDS", 10)
         self.WEBHOOK_DELIVER_EVERY = _float("CEKSILANG_WEBHOOK_DELIVER_EVERY", 0)
-        # Seconds between the passes counting large groups' consensus in each server process (0: none).
+        # Large groups' consensus (usecases.BIG_GROUP): seconds between the background passes in the
+        # one server process per database that counts (0: none); how old a group's count must be
+        # before a pass counts it again (keep it well under 60 s, after which a claim counts its
+        # group itself); and the most a pass may spend counting, in seconds.
         self.CONSENSUS_EVERY = _float("CEKSILANG_CONSENSUS_EVERY", 5)
+        self.CONSENSUS_SETTLE = _float("CEKSILANG_CONSENSUS_SETTLE", 20)
+        self.CONSENSUS_BUDGET = _float("CEKSILANG_CONSENSUS_BUDGET", 1)
 
         self.API_TITLE = "Cek Silang"
         self.API_VERSION = "0.1.0"

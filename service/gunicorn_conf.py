@@ -14,7 +14,7 @@ import json
 import os
 import shutil
 import tempfile
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from gunicorn import util
@@ -86,7 +86,12 @@ def post_worker_init(worker: Any) -> None:
     # Large groups' consensus is counted in the background (usecases.BIG_GROUP), by one process.
     counting = app.config.get("CONSENSUS_EVERY") or 0
     if counting > 0:
-        start_counting(app.extensions["ceksilang"], counting)
+        start_counting(
+            app.extensions["ceksilang"],
+            counting,
+            settle=timedelta(seconds=app.config["CONSENSUS_SETTLE"]),
+            budget_s=app.config["CONSENSUS_BUDGET"],
+        )
 
 
 def child_exit(server: Any, worker: Any) -> None:

@@ -7,6 +7,7 @@ import json
 import logging
 import re
 import threading
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -385,57 +386,73 @@ def _count_out(ctx: Context, session: Session, group: Group, claim: Claim) -> No
 # its tallies by a pass in the background (`count_behind`, every CEKSILANG_CONSENSUS_EVERY seconds
 # in one server process per database, or `ceksilang verdicts --every`), not by each claim: a
 # much-reported figure has thousands of tallies, and reading and sweeping them all would cost every
-# POST to it tens of milliseconds. A claim changes its size and conflicts at once; `consensus_at` says when
-# the rest was counted. Should no pass run, a claim to a group left behind longer than
-# CONSENSUS_LATEST counts it itself.
+# POST to it tens of milliseconds. A claim changes its size and conflicts at once; `consensus_at`
+# says when the rest was counted, `behind_since` since when a claim has waited for it. Should no
+# pass run, a claim to a group whose oldest uncounted claim is older than CONSENSUS_LATEST counts
+# it itself.
 BIG_GROUP = 100
 CONSENSUS_LATEST = timedelta(seconds=60)
+# Groups whose tallies a pass reads at a time.
+_COUNT_CHUNK = 25
 
 
 def _store_verdict_in_time(
     session: Session, group: Group, conflicts: list[dict[str, Any]], delta: int
 ) -> None:
     now = utcnow()
-    counted = group.consensus_at
-    behind = counted is not None and group.updated_at is not None and group.updated_at > counted
-    left_behind = counted is None or (behind and now - counted > CONSENSUS_LATEST)
-    if group.size < BIG_GROUP or group.preferred or left_behind:
+    since = group.behind_since
+    if group.size < BIG_GROUP or group.preferred or (since is not None and now - since > CONSENSUS_LATEST):
         store_verdict(session, group, conflicts)
         return
     was_conflict = bool(group.conflict)
     group.size += delta
     group.conflicts, group.conflict, group.updated_at = conflicts, bool(conflicts), now
+    if since is None:
+        group.behind_since = now
     if group.conflict and not was_conflict:
         webhooks.group_conflict(session, group)
 
 
-def count_behind(ctx: Context, limit: int = 500) -> int:
-    """Count again the consensus of up to `limit` groups changed since theirs was counted.
+def count_behind(
+    ctx: Context, limit: int = 500, *, settle: timedelta = timedelta(0), budget_s: float | None = None
+) -> int:
+    """Count again the consensus of up to `limit` groups changed since theirs was counted, the longest
+    behind first: only those counted at least `settle` ago, and no more once `budget_s` seconds are
+    spent (at least one group is counted, so that every call moves on).
 
     The tallies are read outside the write lock; only the counted columns are written, with
     `consensus_at` the moment the reading began, so a claim stored meanwhile leaves the group
-    behind for the next pass instead of being passed over. Returns how many groups were counted.
+    behind (since then) for the next pass instead of being passed over. Returns how many groups
+    were counted.
     """
     started = utcnow()
+    deadline = time.monotonic() + (budget_s if budget_s is not None else float("inf"))
+    groups: list[SimpleNamespace] = []
     with ctx.db.reading() as session:
-        ids = repo.groups_counted_behind(session, limit)
+        ids = repo.groups_counted_behind(session, limit, counted_before=started - settle)
         if not ids:
             return 0
-        groups = [SimpleNamespace(**row._mapping) for row in repo.group_rows(session, ids).values()]
-        tallies: dict[int, list[Any]] = {group.id: [] for group in groups}
-        for row in repo.tally_rows_of_groups(session, ids):
-            if row.claims > 0:
-                tallies[row.group_id].append(row)
         estimates = repo.estimates(session)
-        for group in groups:
-            changed = group.updated_at
-            store_verdict(
-                session, group, list(group.conflicts or []), tallies[group.id], estimates, alerts=False
-            )  # type: ignore[arg-type]
-            group.consensus_at, group.updated_at = started, changed  # counting changes no claim
-    counted = ("sources", "origins", "consensus", "consensus_at", "updated_at")
+        for at in range(0, len(ids), _COUNT_CHUNK):
+            chunk = ids[at : at + _COUNT_CHUNK]
+            rows = repo.group_rows(session, chunk)
+            tallies: dict[int, list[Any]] = {group_id: [] for group_id in chunk}
+            for row in repo.tally_rows_of_groups(session, chunk):
+                if row.claims > 0:
+                    tallies[row.group_id].append(row)
+            for group_id in chunk:
+                group = SimpleNamespace(**rows[group_id]._mapping)
+                store_verdict(
+                    session, group, list(group.conflicts or []), tallies[group_id], estimates, alerts=False
+                )  # type: ignore[arg-type]
+                groups.append(group)
+                if time.monotonic() > deadline:
+                    break
+            else:
+                continue
+            break
     with ctx.db.writing() as session:
-        repo.update_verdicts(session, groups, counted)
+        repo.set_counted(session, groups, started)
     return len(groups)
 
 
@@ -443,20 +460,33 @@ def count_behind(ctx: Context, limit: int = 500) -> int:
 COUNTER_ROLE = "counter"
 
 
-def start_counting(ctx: Context, every_s: float, *, stop: threading.Event | None = None) -> threading.Thread:
+def start_counting(
+    ctx: Context,
+    every_s: float,
+    *,
+    settle: timedelta,
+    budget_s: float,
+    stop: threading.Event | None = None,
+) -> threading.Thread:
     """`count_behind` every `every_s` seconds in a daemon thread, while this process holds the counter role.
 
     Every server process starts one; each round, each bids for the role (`Database.sole_role`), and
     only the holder counts: the same large groups are not counted side by side by every worker,
     beside their requests. The others bid again next round, so one of them takes over within a round
-    of the holder's process ending. The thread ends when `stop` is set.
+    of the holder's process ending.
+
+    A round counts again only the groups whose count is older than `settle` (CEKSILANG_CONSENSUS_SETTLE),
+    not each at every change: a much-reported group changes every second under load, and one more
+    claim among hundreds barely moves its consensus. It stops once it has spent `budget_s` seconds
+    (CEKSILANG_CONSENSUS_BUDGET), the rest left for the next round, the longest behind first: the
+    pass keeps at most budget / (budget + every) of one core, whatever the store's size, and does
+    not take the CPU from requests. The thread ends when `stop` is set.
     """
     role = ctx.db.sole_role(COUNTER_ROLE)
 
     def count_if_held() -> None:
         if role.take():
-            while count_behind(ctx) > 0:
-                pass
+            count_behind(ctx, settle=settle, budget_s=budget_s)
 
     return background.every("consensus", every_s, count_if_held, stop=stop)
 
@@ -503,6 +533,7 @@ def store_verdict(
     group.conflict = bool(conflicts)
     group.consensus = _consensus_json(consensus)
     group.updated_at = group.consensus_at = utcnow()
+    group.behind_since = None
     if group.conflict and not was_conflict and alerts:
         webhooks.group_conflict(session, group)
 

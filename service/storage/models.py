@@ -119,6 +119,8 @@ class Group(Base):
     # When the consensus, sources and origins were last counted from all the tallies (a large
     # group's are counted at most every few seconds; its size and conflicts always).
     consensus_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the oldest claim that count has not taken in changed the group (None: none such).
+    behind_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     claims: Mapped[list[Claim]] = relationship(back_populates="group", order_by="Claim.id")
 

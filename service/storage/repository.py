@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
+    case,
     delete,
     func,
     insert,
@@ -866,6 +867,7 @@ _VERDICT_COLUMNS = (
     "consensus",
     "updated_at",
     "consensus_at",
+    "behind_since",
 )
 
 
@@ -882,6 +884,34 @@ def update_verdicts(
         .values({name: bindparam(f"new_{name}") for name in columns})
     )
     rows = [{"group_id": g.id, **{f"new_{name}": getattr(g, name) for name in columns}} for g in groups]
+    session.connection().execute(statement, rows)
+
+
+def set_counted(session: Session, groups: Sequence[Any], counted_at: datetime) -> None:
+    """Write the consensus, sources and origins counted from the groups' tallies as they were at
+    `counted_at`: a group that took a claim since then stays behind, since then; the rest are
+    counted up to date. Nothing a claim writes is overwritten."""
+    if not groups:
+        return
+    table = Group.__table__
+    counted = bindparam("counted_at")
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("group_id"))
+        .values(
+            sources=bindparam("new_sources"),
+            origins=bindparam("new_origins"),
+            consensus=bindparam("new_consensus"),
+            consensus_at=counted,
+            behind_since=case((table.c.updated_at > counted, counted), else_=None),
+            updated_at=table.c.updated_at,  # counting changes no claim
+        )
+    )
+    rows = [
+        {"group_id": g.id, "new_sources": g.sources, "new_origins": g.origins,
+         "new_consensus": g.consensus, "counted_at": counted_at}
+        for g in groups
+    ]  # fmt: skip
     session.connection().execute(statement, rows)
 
 
@@ -923,9 +953,13 @@ def add_to_tallies(session: Session, rows: list[dict[str, Any]]) -> None:
         connection.execute(statement, rows[start : start + 5000])
 
 
-def groups_counted_behind(session: Session, limit: int | None = None) -> list[int]:
-    """Groups changed since their consensus was last counted (see `usecases.BIG_GROUP`), the
-    longest behind first."""
-    behind = or_(Group.consensus_at.is_(None), Group.consensus_at < Group.updated_at)
-    query = select(Group.id).where(Group.size > 0, behind).order_by(Group.consensus_at, Group.id)
+def groups_counted_behind(
+    session: Session, limit: int | None = None, *, counted_before: datetime | None = None
+) -> list[int]:
+    """Groups with claims their consensus has not counted (see `usecases.BIG_GROUP`), the longest
+    behind first; with `counted_before`, only those last counted before then."""
+    behind = Group.behind_since.is_not(None)
+    if counted_before is not None:
+        behind = and_(behind, or_(Group.consensus_at.is_(None), Group.consensus_at <= counted_before))
+    query = select(Group.id).where(Group.size > 0, behind).order_by(Group.behind_since, Group.id)
     return list(session.scalars(query.limit(limit)))

@@ -17,6 +17,7 @@ from service import usecases
 from service.cli import main
 from service.storage import repository as repo
 from service.storage.db import Database
+from service.storage.models import Group
 from tests.support import BIN
 
 SUBJECT = "korban tewas gempa Cianjur 2023"
@@ -78,7 +79,7 @@ def test_the_verdicts_command_every_few_seconds_stands_by_while_a_server_counts(
         _post(ctx, "250 orang", outlet)
     server = Database(database_url)  # a server process holding the counter role
     assert server.sole_role(usecases.COUNTER_ROLE).take()
-    env = {**os.environ, "CEKSILANG_DATABASE_URL": database_url}
+    env = {**os.environ, "CEKSILANG_DATABASE_URL": database_url, "CEKSILANG_CONSENSUS_SETTLE": "0"}
     command = subprocess.Popen([str(BIN / "ceksilang"), "verdicts", "--every", "0.1"], env=env,
                                stdout=subprocess.PIPE, text=True)  # fmt: skip
     try:
@@ -98,6 +99,42 @@ def test_the_verdicts_command_every_few_seconds_stands_by_while_a_server_counts(
         server.dispose()
 
 
+def _left_behind(ctx, subject: str) -> int:
+    """A large group (BIG_GROUP patched to 3) whose last four claims its consensus has not counted."""
+    for outlet in ("Kompas", "Tempo", "Antara", "Detik", "Republika", "Okezone", "Liputan6"):
+        body = {"subject": subject, "value": "100 orang", "source": {"name": outlet}, "as_of": "2023-11-22"}
+        group_id = usecases.post_claim(ctx, ClaimIn().load(body)).group.id
+    return group_id
+
+
+def _age_counts(ctx, seconds: float) -> None:
+    """As if every group's consensus had been counted `seconds` earlier than it was."""
+    with ctx.db.writing() as session:
+        for group_id in repo.groups_counted_behind(session):
+            group = session.get(Group, group_id)
+            group.consensus_at -= timedelta(seconds=seconds)
+
+
+def test_a_pass_counts_again_only_the_groups_counted_longer_ago_than_it_settles(ctx, large) -> None:
+    group_id = _left_behind(ctx, SUBJECT)
+    assert usecases.count_behind(ctx, settle=timedelta(seconds=20)) == 0  # counted a moment ago
+    assert _group(ctx, group_id).sources == 3
+    _age_counts(ctx, 21)
+    assert usecases.count_behind(ctx, settle=timedelta(seconds=20)) == 1
+    assert _group(ctx, group_id).sources == 7
+
+
+def test_a_pass_stops_counting_once_its_budget_is_spent_the_longest_behind_first(ctx, large) -> None:
+    first = _left_behind(ctx, "korban tewas gempa Cianjur 2023")
+    _age_counts(ctx, 30)
+    second = _left_behind(ctx, "jumlah pengungsi banjir Demak 2024")
+    assert usecases.count_behind(ctx, budget_s=0) == 1  # spent at once: one group, then the next call
+    assert (_group(ctx, first).sources, _group(ctx, second).sources) == (7, 3)
+    assert usecases.count_behind(ctx, budget_s=0) == 1
+    assert _group(ctx, second).sources == 7
+    assert usecases.count_behind(ctx, budget_s=0) == 0
+
+
 def test_a_group_left_behind_too_long_is_counted_by_its_next_claim(ctx, large, monkeypatch) -> None:
     for outlet in ("Kompas", "Tempo", "Antara"):
         group_id = _post(ctx, "100 orang", outlet).group.id
@@ -110,13 +147,49 @@ def test_a_group_left_behind_too_long_is_counted_by_its_next_claim(ctx, large, m
     assert (group.consensus["low"], group.sources, group.size) == (250, 7, 7)
 
 
+def test_a_claim_to_a_group_quiet_for_long_waits_for_the_pass(ctx, large) -> None:
+    for outlet in ("Kompas", "Tempo", "Antara"):
+        group_id = _post(ctx, "100 orang", outlet).group.id
+    with ctx.db.writing() as session:  # counted, then nothing for an hour
+        group = session.get(Group, group_id)
+        group.consensus_at -= timedelta(hours=1)
+        group.updated_at = group.consensus_at
+    assert _group(ctx, group_id).behind_since is None
+    _post(ctx, "250 orang", "Detik")  # behind from now on, not for an hour: no count of its own
+    group = _group(ctx, group_id)
+    assert (group.size, group.sources, group.consensus["low"]) == (4, 3, 100)
+    assert group.behind_since == group.updated_at
+
+
+def test_a_claim_stored_while_the_pass_reads_leaves_its_group_behind(ctx, large, monkeypatch) -> None:
+    group_id = _left_behind(ctx, SUBJECT)
+    read_tallies = repo.tally_rows_of_groups
+
+    def a_claim_meanwhile(session, group_ids):
+        rows = read_tallies(session, group_ids)
+        _post(ctx, "250 orang", "Tribun")  # another worker's claim, between the reading and the write
+        return rows
+
+    monkeypatch.setattr(repo, "tally_rows_of_groups", a_claim_meanwhile)
+    assert usecases.count_behind(ctx) == 1
+    monkeypatch.undo()
+    group = _group(ctx, group_id)
+    assert (group.size, group.sources) == (8, 7)  # the pass counted the seven it read
+    assert group.updated_at > group.consensus_at == group.behind_since  # the eighth still waits
+    with ctx.db.reading() as session:
+        assert repo.groups_counted_behind(session) == [group_id]
+    assert usecases.count_behind(ctx) == 1
+    group = _group(ctx, group_id)
+    assert (group.sources, group.behind_since) == (8, None)
+
+
 def test_the_background_pass_counts_what_claims_left_behind(ctx, large) -> None:
     for outlet in ("Kompas", "Tempo", "Antara"):
         group_id = _post(ctx, "100 orang", outlet).group.id
     for outlet in ("Detik", "Republika", "Okezone", "Liputan6"):
         _post(ctx, "250 orang", outlet)
     stop = threading.Event()
-    thread = usecases.start_counting(ctx, 0.05, stop=stop)
+    thread = usecases.start_counting(ctx, 0.05, settle=timedelta(0), budget_s=1, stop=stop)
     deadline = time.monotonic() + 10
     while _group(ctx, group_id).consensus["low"] != 250 and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -138,7 +211,7 @@ def test_the_background_pass_counts_only_while_this_process_holds_the_counter_ro
     try:
         assert elsewhere.sole_role(usecases.COUNTER_ROLE).take()
         stop = threading.Event()
-        thread = usecases.start_counting(ctx, 0.05, stop=stop)
+        thread = usecases.start_counting(ctx, 0.05, settle=timedelta(0), budget_s=1, stop=stop)
         try:
             time.sleep(0.5)  # some ten rounds, each finding the role taken
             assert _group(ctx, group_id).consensus["low"] == 100
