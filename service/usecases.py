@@ -175,10 +175,26 @@ def claim_view(claim: Any) -> verdicts.ClaimView:
 def post_claim(ctx: Context, data: ClaimInput) -> PostedClaim:
     """Store a claim once, join it to the best matching group or start one, and say what it meets.
 
-    Writers are serialised (storage/db.py), so looking for the same claim and storing it is one step.
+    Writers are serialised (storage/db.py), so looking for the same claim and storing it is one
+    step. Only that step takes the writers' turn: the claim is read and normalised before it, and
+    the claims it meets are read once it is committed.
     """
+    ready = prepare(ctx, data)
     with ctx.db.writing() as session:
-        return _post(ctx, session, data)
+        existing = repo.claim_by_fingerprint(session, ready.fingerprint)
+        if existing is None:
+            claim, related, conflicting = _store(ctx, session, ready)
+    with ctx.db.reading() as session:
+        if existing is not None:
+            return _answer(ctx, session, existing)
+        return _posted(ctx, session, claim, related, conflicting, created=True)
+
+
+def _answer(ctx: Context, session: Session, existing: Claim) -> PostedClaim:
+    """A claim POSTed again: what it meets now."""
+    if existing.retracted_at is not None:
+        raise RetractedClaim(existing.id, existing.retracted_at)
+    return _posted(ctx, session, existing, None, None, created=False)
 
 
 @dataclass(frozen=True)
@@ -200,28 +216,6 @@ def prepared(data: ClaimInput, value: Value, subject: Subject) -> Prepared:
     """A claim whose value and subject were read: the day it speaks of, and its fingerprint."""
     as_of = data.as_of or (data.published_at.date() if data.published_at else None) or data.event_date
     return Prepared(data, value, subject, as_of, fingerprint(data, value, as_of))
-
-
-def _post(
-    ctx: Context,
-    session: Session,
-    data: ClaimInput,
-    *,
-    with_matches: bool = True,
-    placement: Placement | None = None,
-) -> PostedClaim:
-    ready = prepare(ctx, data)
-    existing = repo.claim_by_fingerprint(session, ready.fingerprint)
-    if existing is not None:
-        if existing.retracted_at is not None:
-            raise RetractedClaim(existing.id, existing.retracted_at)
-        if not with_matches:
-            return PostedClaim(existing, existing.group, [], created=False)
-        return _posted(ctx, session, existing, None, None, created=False)
-    claim, related, conflicting = _store(ctx, session, ready, placement)
-    if not with_matches:
-        return PostedClaim(claim, claim.group, [], created=True)
-    return _posted(ctx, session, claim, related, conflicting, created=True)
 
 
 def _store(

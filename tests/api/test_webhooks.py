@@ -159,8 +159,7 @@ def test_an_event_is_never_kept_for_a_write_that_rolled_back(client, ctx) -> Non
                                source_name="AP", as_of=utcnow().date().replace(2021, 12, 30),
                                topic="Russia-Ukraine crisis")  # fmt: skip
     with pytest.raises(Refused), ctx.db.writing() as session:
-        posted = usecases._post(ctx, session, data)
-        assert posted.created
+        usecases._store(ctx, session, usecases.prepare(ctx, data))
         session.flush()
         assert session.scalar(select(func.count(OutboxEvent.id))) == 3  # written inside the transaction
         raise Refused
