@@ -1,13 +1,15 @@
 """POST /claims under load, on a real gunicorn server, with the store at 100,000 and 1,000,000 claims.
 
     ceksilang bench api [--db sqlite,postgres] [--sizes 100000,1000000] [--duration 30]
-                        [--connections 8] [--threads 2] [--workers 4] [--seed 7] [--pg URL]
+                        [--connections 1,8] [--threads 2] [--workers 4] [--seed 7] [--pg URL]
 
 For each size N and each database: N claims from `bench.generator` fill a fresh, migrated database
 through the real `ceksilang import` (timed: the fill's claims per second), then `boot.sh` starts
 the server as the container does (production settings, writes open, no keys, rate limits off,
 JSON logs, 4 workers, on a free loopback port) and wrk posts new claims to it for --duration
-seconds over --connections connections.
+seconds, once for each number of --connections in turn: one connection is a client waiting for each
+answer before it sends the next (the time a POST takes when nothing queues before it), eight keep
+the four workers busy (the throughput, and the time a POST takes when the writers queue).
 
 Every request carries a claim the store has not seen: new claims about the stored subjects, said
 anew (`Corpus.queries`), less any whose source, subject, value and dates repeat a stored claim or
@@ -33,6 +35,7 @@ import statistics
 import subprocess
 import tempfile
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterable
 from contextlib import ExitStack
@@ -290,44 +293,78 @@ def server_env(folder: Path) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Load:
-    """How long and how hard wrk pushes, and how many workers take it."""
+    """How long and how hard wrk pushes (a run for each number of connections), and how many
+    workers take it."""
 
     duration: int
-    connections: int
+    connections: tuple[int, ...]
     threads: int
     workers: int
+
+    def threads_for(self, connections: int) -> int:
+        return min(self.threads, connections)  # wrk refuses more threads than connections
 
 
 def run_one(db: str, size: int, claims: Path, lines: int, bodies: Path, load: Load,
             databases: Databases, folder: Path, echo: Echo) -> dict[str, Any]:  # fmt: skip
+    """Fill a store of `size` claims, start the server on it, and run wrk once for each number of
+    connections; the figures of the last run, and of each by its number of connections."""
     from tests.support import Server
 
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "metrics").mkdir()
+    runs: dict[str, dict[str, Any]] = {}
     with ExitStack() as stack:
         url = stack.enter_context(databases.fresh(db, f"api-{size}", folder))
         migrate(url, folder)
         fill = run_import(claims, lines, url, folder)
         echo(f"  {db}: filled {fill.stored:,} claims ({fill.already_stored:,} repeats, {fill.rejected} "
              f"rejected) in {fill.seconds:.1f} s, {fill.claims_per_s:.1f} claims/s")  # fmt: skip
-        before = count_claims(url)
         server = Server(url, folder, workers=load.workers, env=server_env(folder))
         stack.callback(server.stop)
         server.start()
         script = write_script(folder)
-        argv = ["wrk", f"-t{load.threads}", f"-c{load.connections}", f"-d{load.duration}s", "--timeout",
-                "60s", "-s", str(script), f"{server.base}/claims", "--", str(bodies)]  # fmt: skip
-        with WorkerMemory(server) as memory:
-            done = subprocess.run(argv, capture_output=True, text=True, timeout=load.duration + 180)
-        if done.returncode != 0:
-            raise RuntimeError(f"wrk failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
-        wrk = read_wrk(done.stdout)
-        server.stop()  # graceful: the requests under way finish and are logged before the log is read
-        posts = read_access_log((folder / "access.log").read_text(errors="replace").splitlines())
-        stored = count_claims(url) - before
-        errors = error_lines(server.log())
+        access_log = folder / "access.log"
+        for number, connections in enumerate(load.connections):
+            before = count_claims(url)
+            logged = _lines(access_log)
+            argv = ["wrk", f"-t{load.threads_for(connections)}", f"-c{connections}", f"-d{load.duration}s",
+                    "--timeout", "60s", "-s", str(script), f"{server.base}/claims", "--",
+                    str(bodies / str(number))]  # fmt: skip
+            with WorkerMemory(server) as memory:
+                done = subprocess.run(argv, capture_output=True, text=True, timeout=load.duration + 180)
+            if done.returncode != 0:
+                raise RuntimeError(f"wrk failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+            wrk = read_wrk(done.stdout)
+            if number == len(load.connections) - 1:
+                server.stop()  # graceful: the requests under way finish and are logged before it is read
+            else:
+                time.sleep(LOG_SETTLE_S)  # the requests wrk left under way are answered and logged
+            posts = read_access_log(_lines_after(access_log, logged))
+            stored = count_claims(url) - before
+            figures = _figures(posts, wrk, stored, memory, fill)
+            warn_about(db, size, connections, figures, posts, error_lines(server.log()), echo)
+            runs[str(connections)] = figures
+    return {**figures, "by_connections": runs}
+
+
+# Seconds between two wrk runs on one server: wrk's last requests are answered and logged by then.
+LOG_SETTLE_S = 2.0
+
+
+def _lines(path: Path) -> int:
+    return len(path.read_text(errors="replace").splitlines()) if path.exists() else 0
+
+
+def _lines_after(path: Path, count: int) -> list[str]:
+    return path.read_text(errors="replace").splitlines()[count:]
+
+
+def _figures(
+    posts: Posts, wrk: dict[str, float], stored: int, memory: WorkerMemory, fill: Any
+) -> dict[str, Any]:
     socket_errors = {k: int(wrk[k]) for k in ("connect", "read", "write", "timeout") if wrk[k]}
-    figures: dict[str, Any] = {
+    return {
         "median_ms": posts.median_ms(),
         "p99_ms": posts.p99_ms(),
         "requests_per_s": round(wrk["requests"] / (wrk["duration_us"] / 1e6), 1),
@@ -346,13 +383,11 @@ def run_one(db: str, size: int, claims: Path, lines: int, bodies: Path, load: Lo
         "fill_stored": fill.stored,
         "fill_peak_rss_mb": round(fill.peak_rss_mb, 1),
     }
-    warn_about(db, size, figures, posts, errors, echo)
-    return figures
 
 
-def warn_about(db: str, size: int, figures: dict[str, Any], posts: Posts, errors: list[str],
-               echo: Echo) -> None:  # fmt: skip
-    where = f"{db} at {size:,}"
+def warn_about(db: str, size: int, connections: int, figures: dict[str, Any], posts: Posts,
+               errors: list[str], echo: Echo) -> None:  # fmt: skip
+    where = f"{db} at {size:,}, {connections} connections"
     if posts.server_errors:
         echo(f"  !!! {where}: {posts.server_errors} POST /claims answered 5xx "
              f"(statuses {figures['statuses']}); the server's log says:")  # fmt: skip
@@ -387,8 +422,14 @@ def report(dbs: list[str], sizes: list[int], load: Load, seed: int, pg_url: str 
             lines = write_claims(
                 claims, corpus, on_body=lambda body, into=stored: into.add(hash(claim_key(body)))
             )
-            bodies = new_bodies(corpus, BODIES_PER_SECOND * load.duration, seed + 1, stored)
-            write_bodies(folder / "bodies", bodies, load.threads)
+            bodies = new_bodies(
+                corpus, BODIES_PER_SECOND * load.duration * len(load.connections), seed + 1, stored
+            )
+            runs = len(load.connections)
+            for number, connections in enumerate(load.connections):  # no body posted in two runs
+                write_bodies(
+                    folder / "bodies" / str(number), bodies[number::runs], load.threads_for(connections)
+                )
             echo(f"N={size:,}: {lines:,} claims about {len(corpus.subjects):,} subjects; "
                  f"{len(bodies):,} new claims for wrk")  # fmt: skip
             for db in dbs:
@@ -398,15 +439,17 @@ def report(dbs: list[str], sizes: list[int], load: Load, seed: int, pg_url: str 
             if workdir is None:
                 claims.unlink()
     echo("")
-    echo(_row("stored", "db", "fill/s", "median ms", "p99 ms", "req/s", "new", "errors", "5xx", "worker MB"))
+    echo(_row("stored", "db", "fill/s", "conns", "median ms", "p99 ms", "req/s", "new", "errors", "5xx",
+              "worker MB"))  # fmt: skip
     for size, by_db in results.items():
-        for db, r in by_db.items():
-            echo(_row(f"{int(size):,}", db, r["fill_claims_per_s"], r["median_ms"], r["p99_ms"],
-                      r["requests_per_s"], r["stored"], r["errors"], r["server_errors"],
-                      r["worker_peak_rss_mb"]))  # fmt: skip
+        for db, by_db_run in by_db.items():
+            for connections, r in by_db_run["by_connections"].items():
+                echo(_row(f"{int(size):,}", db, r["fill_claims_per_s"], connections, r["median_ms"],
+                          r["p99_ms"], r["requests_per_s"], r["stored"], r["errors"], r["server_errors"],
+                          r["worker_peak_rss_mb"]))  # fmt: skip
     line: dict[str, Any] = {
         "sizes": results, "workers": load.workers, "duration_s": load.duration,
-        "connections": load.connections, "threads": load.threads, "seed": seed,
+        "connections": list(load.connections), "threads": load.threads, "seed": seed,
     }  # fmt: skip
     if databases.postgres_version:
         line["postgres"] = databases.postgres_version
@@ -417,5 +460,5 @@ def report(dbs: list[str], sizes: list[int], load: Load, seed: int, pg_url: str 
 
 
 def _row(*cells: object) -> str:
-    widths = (10, -9, 8, 10, 8, 8, 7, 7, 5, 10)
+    widths = (10, -9, 8, 6, 10, 8, 8, 7, 7, 5, 10)
     return " ".join(f"{c!s:<{-w}}" if w < 0 else f"{c!s:>{w}}" for c, w in zip(cells, widths, strict=True))

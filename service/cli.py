@@ -472,7 +472,8 @@ def bench_match(sizes: str, queries: int, seed: int, pg_url: str | None, pg_thre
               help="databases, comma-separated: sqlite, postgres")  # fmt: skip
 @click.option("--sizes", default="100000,1000000", show_default=True, help="stored claims, comma-separated")
 @click.option("--duration", default=30, show_default=True, help="seconds of load at each size")
-@click.option("--connections", default=8, show_default=True)
+@click.option("--connections", default="1,8", show_default=True,
+              help="wrk connections, comma-separated: a run for each, on the same server")  # fmt: skip
 @click.option("--threads", default=2, show_default=True, help="wrk threads")
 @click.option("--workers", default=4, show_default=True, help="gunicorn workers")
 @click.option("--seed", default=7, show_default=True)
@@ -480,7 +481,7 @@ def bench_match(sizes: str, queries: int, seed: int, pg_url: str | None, pg_thre
               help="a PostgreSQL server for the databases (default: a private one on loopback)")  # fmt: skip
 @click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="keep the files, the SQLite databases and the servers' logs here")  # fmt: skip
-def bench_api(dbs: str, sizes: str, duration: int, connections: int, threads: int, workers: int, seed: int,
+def bench_api(dbs: str, sizes: str, duration: int, connections: str, threads: int, workers: int, seed: int,
               pg_url: str | None, workdir: Path | None) -> None:  # fmt: skip
     """POST /claims under wrk on a real gunicorn server over a filled store: latency, throughput, memory."""
     _bench_truth()
@@ -491,7 +492,12 @@ def bench_api(dbs: str, sizes: str, duration: int, connections: int, threads: in
         raise click.BadParameter(f"not a database here: {', '.join(sorted(unknown))}", param_hint="--db")
     if missing := wrk_missing():
         raise click.ClickException(missing)
-    load = Load(duration, connections, threads, workers)
+    counts = tuple(int(c) for c in connections.split(",") if c.strip())
+    if not counts or min(counts) < 1:
+        raise click.BadParameter(
+            "one or more numbers of connections, each 1 or more", param_hint="--connections"
+        )
+    load = Load(duration, counts, threads, workers)
     report(kinds, [int(s) for s in sizes.split(",")], load, seed, pg_url, workdir, click.echo)
 
 
