@@ -332,6 +332,30 @@ class ConflictOut(Schema):
     explanation = fields.String()
 
 
+class StoredConflicts(fields.List):
+    """A group's conflicts as stored (`usecases.conflicts_json`): documented as a list of
+    ConflictOut, copied as ConflictOut would dump them without a schema's dump for each. A
+    much-reported group lists a hundred, each in every answer that shows the group."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(fields.Nested(ConflictOut), **kwargs)
+
+    def _serialize(
+        self, value: Any, attr: str | None, obj: Any, **kwargs: Any
+    ) -> list[dict[str, Any]] | None:
+        if value is None:
+            return None
+        dumped = []
+        for conflict in value:
+            item: dict[str, Any] = {}
+            if "claims" in conflict:
+                item["claims"] = [str(c) for c in conflict["claims"]]
+            if "explanation" in conflict:
+                item["explanation"] = str(conflict["explanation"])
+            dumped.append(item)
+        return dumped
+
+
 class ConsensusOut(Schema):
     low = Amount(allow_none=True)
     high = Amount(allow_none=True)
@@ -361,7 +385,7 @@ class GroupSummaryOut(Schema):
         metadata={"description": "distinct origins: a shared declared origin or a copied quote counts once"},
     )
     conflict = fields.Boolean()
-    conflicts = fields.List(fields.Nested(ConflictOut))
+    conflicts = StoredConflicts()
     consensus = fields.Nested(ConsensusOut, allow_none=True)
     consensus_at = fields.DateTime(
         allow_none=True,

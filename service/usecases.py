@@ -586,8 +586,12 @@ def _posted(
     shown: dict[int, tuple[Claim, str]] = {other.id: (other, verdicts.CONFLICTS) for other in conflicting}
     for other in latest[group.id]:
         shown.setdefault(other.id, (other, verdicts.relation(mine, claim_view(other), window)))
+    scores: dict[str, float] = {}  # a group's claims share a few forms between them
+    for other, _ in shown.values():
+        if other.subject_form not in scores:
+            scores[other.subject_form] = _sim(claim.subject_form, other.subject_form)
     ordered = sorted(
-        ((_RELATION_ORDER[rel], -_sim(claim.subject_form, other.subject_form), -other.id, other, rel)
+        ((_RELATION_ORDER[rel], -scores[other.subject_form], -other.id, other, rel)
          for other, rel in shown.values()),
         key=lambda item: item[:3],
     )[:MAX_GROUP_MATCHES]  # fmt: skip
