@@ -14,7 +14,7 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import DataError
 
 from bench.generator import Corpus
@@ -181,3 +181,19 @@ def test_a_batch_the_database_refuses_is_split_down_to_the_refused_claim(ctx, mo
     with ctx.db.reading() as session:
         sizes = sorted(g.size for g in session.scalars(select(Group)))
     assert sizes == [1, 1, 1, 2]  # the two Cianjur claims still grouped
+
+
+def test_an_import_leaves_the_planner_knowing_how_many_claims_there_are(ctx, monkeypatch) -> None:
+    if ctx.db.is_sqlite:
+        pytest.skip("SQLite plans from its indexes alone: the import keeps no statistics for it")
+    monkeypatch.setattr(bulk._Statistics, "FIRST", 100)  # refreshed at 100 stored, then as they double
+    _empty(ctx)
+    refreshes = []
+    real = repo.refresh_statistics
+    monkeypatch.setattr(repo, "refresh_statistics", lambda session: (refreshes.append(1), real(session)))
+    report = bulk.import_claims(ctx, _loaded(_bodies(11, 500)), batch_size=100)
+    assert report.stored > 400
+    assert 3 <= len(refreshes) <= 4  # during the import (at 100 or more claims, then doubled) and at its end
+    with ctx.db.reading() as session:
+        estimated = session.scalar(text("SELECT reltuples FROM pg_class WHERE relname = 'claims'"))
+    assert estimated == report.stored  # a sample of every row at this size: exact
