@@ -33,6 +33,16 @@ def _group(ctx, group_id: int):
         return usecases.find_group(session, str(group_id))
 
 
+def _counted_then_four_more(ctx) -> int:
+    """A large group (BIG_GROUP patched to 3) counted at 100 orang from three outlets, then told 250
+    orang by four more: their claims wait for its consensus."""
+    for outlet in ("Kompas", "Tempo", "Antara"):
+        group_id = _post(ctx, "100 orang", outlet).group.id
+    for outlet in ("Detik", "Republika", "Okezone", "Liputan6"):
+        _post(ctx, "250 orang", outlet)
+    return group_id
+
+
 @pytest.fixture
 def large(monkeypatch) -> None:
     monkeypatch.setattr(usecases, "BIG_GROUP", 3)
@@ -56,10 +66,7 @@ def test_between_counts_a_large_group_moves_its_size_and_conflicts_only(ctx, lar
 def test_the_verdicts_command_counts_again_the_groups_left_behind(
     ctx, large, database_url, monkeypatch
 ) -> None:
-    for outlet in ("Kompas", "Tempo", "Antara"):
-        group_id = _post(ctx, "100 orang", outlet).group.id
-    for outlet in ("Detik", "Republika", "Okezone", "Liputan6"):
-        _post(ctx, "250 orang", outlet)
+    group_id = _counted_then_four_more(ctx)
     monkeypatch.setenv("CEKSILANG_DATABASE_URL", database_url)
     result = CliRunner().invoke(main, ["verdicts"])
     assert result.exit_code == 0, result.output
@@ -73,10 +80,7 @@ def test_the_verdicts_command_counts_again_the_groups_left_behind(
 def test_the_verdicts_command_every_few_seconds_stands_by_while_a_server_counts(
     ctx, large, database_url
 ) -> None:
-    for outlet in ("Kompas", "Tempo", "Antara"):
-        group_id = _post(ctx, "100 orang", outlet).group.id
-    for outlet in ("Detik", "Republika", "Okezone", "Liputan6"):
-        _post(ctx, "250 orang", outlet)
+    group_id = _counted_then_four_more(ctx)
     server = Database(database_url)  # a server process holding the counter role
     assert server.sole_role(usecases.COUNTER_ROLE).take()
     env = {**os.environ, "CEKSILANG_DATABASE_URL": database_url, "CEKSILANG_CONSENSUS_SETTLE": "0"}
@@ -184,10 +188,7 @@ def test_a_claim_stored_while_the_pass_reads_leaves_its_group_behind(ctx, large,
 
 
 def test_the_background_pass_counts_what_claims_left_behind(ctx, large) -> None:
-    for outlet in ("Kompas", "Tempo", "Antara"):
-        group_id = _post(ctx, "100 orang", outlet).group.id
-    for outlet in ("Detik", "Republika", "Okezone", "Liputan6"):
-        _post(ctx, "250 orang", outlet)
+    group_id = _counted_then_four_more(ctx)
     stop = threading.Event()
     thread = usecases.start_counting(ctx, 0.05, settle=timedelta(0), budget_s=1, stop=stop)
     deadline = time.monotonic() + 10
@@ -203,10 +204,7 @@ def test_the_background_pass_counts_what_claims_left_behind(ctx, large) -> None:
 def test_the_background_pass_counts_only_while_this_process_holds_the_counter_role(
     ctx, large, database_url
 ) -> None:
-    for outlet in ("Kompas", "Tempo", "Antara"):
-        group_id = _post(ctx, "100 orang", outlet).group.id
-    for outlet in ("Detik", "Republika", "Okezone", "Liputan6"):
-        _post(ctx, "250 orang", outlet)
+    group_id = _counted_then_four_more(ctx)
     elsewhere = Database(database_url)  # another server process's bid, as far as the role goes
     try:
         assert elsewhere.sole_role(usecases.COUNTER_ROLE).take()
