@@ -327,7 +327,7 @@ def run_one(db: str, size: int, claims: Path, lines: int, bodies: Path, load: Lo
         access_log = folder / "access.log"
         for number, connections in enumerate(load.connections):
             before = count_claims(url)
-            logged = _lines(access_log)
+            logged, said = _lines(access_log), len(server.log())
             argv = ["wrk", f"-t{load.threads_for(connections)}", f"-c{connections}", f"-d{load.duration}s",
                     "--timeout", "60s", "-s", str(script), f"{server.base}/claims", "--",
                     str(bodies / str(number))]  # fmt: skip
@@ -343,7 +343,7 @@ def run_one(db: str, size: int, claims: Path, lines: int, bodies: Path, load: Lo
             posts = read_access_log(_lines_after(access_log, logged))
             stored = count_claims(url) - before
             figures = _figures(posts, wrk, stored, memory, fill)
-            warn_about(db, size, connections, figures, posts, error_lines(server.log()), echo)
+            warn_about(db, size, connections, figures, posts, error_lines(server.log()[said:]), echo)
             runs[str(connections)] = figures
     return {**figures, "by_connections": runs}
 

@@ -168,8 +168,10 @@ class _Statistics:
             self.next_at = 2 * stored
 
     def refresh(self) -> None:
-        with self.ctx.db.writing() as session:
-            repo.refresh_statistics(session)
+        if self.ctx.db.is_sqlite:
+            return
+        with self.ctx.db.engine.connect() as connection:
+            repo.refresh_statistics(connection.execution_options(isolation_level="AUTOCOMMIT"))
 
 
 class Reader:

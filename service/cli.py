@@ -492,10 +492,13 @@ def bench_api(dbs: str, sizes: str, duration: int, connections: str, threads: in
         raise click.BadParameter(f"not a database here: {', '.join(sorted(unknown))}", param_hint="--db")
     if missing := wrk_missing():
         raise click.ClickException(missing)
-    counts = tuple(int(c) for c in connections.split(",") if c.strip())
-    if not counts or min(counts) < 1:
+    try:
+        counts = tuple(int(c) for c in connections.split(",") if c.strip())
+    except ValueError:
+        counts = ()
+    if not counts or min(counts) < 1 or len(set(counts)) < len(counts):
         raise click.BadParameter(
-            "one or more numbers of connections, each 1 or more", param_hint="--connections"
+            "whole numbers of connections, each 1 or more and each once", param_hint="--connections"
         )
     load = Load(duration, counts, threads, workers)
     report(kinds, [int(s) for s in sizes.split(",")], load, seed, pg_url, workdir, click.echo)

@@ -5,6 +5,7 @@ Every variable is listed in the README's configuration table; tests subclass Con
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
@@ -29,6 +30,15 @@ def _float(name: str, default: float) -> float:
         return float(raw)
     except ValueError as exc:
         raise RuntimeError(f"{name} must be a number, got {raw!r}") from exc
+
+
+def _seconds(name: str, default: float, *, below: float = math.inf) -> float:
+    """A number of seconds from 0 up to (not including) `below`."""
+    seconds = _float(name, default)
+    if not 0 <= seconds < below:
+        limit = "" if below == math.inf else f" and under {below:g}"
+        raise RuntimeError(f"{name} must be a number of seconds, 0 or more{limit}; got {seconds!r}")
+    return seconds
 
 
 def _list(name: str) -> list[str]:
@@ -78,8 +88,8 @@ class Config:
         # before a pass counts it again (keep it well under 60 s, after which a claim counts its
         # group itself); and the most a pass may spend counting, in seconds.
         self.CONSENSUS_EVERY = _float("CEKSILANG_CONSENSUS_EVERY", 5)
-        self.CONSENSUS_SETTLE = _float("CEKSILANG_CONSENSUS_SETTLE", 20)
-        self.CONSENSUS_BUDGET = _float("CEKSILANG_CONSENSUS_BUDGET", 1)
+        self.CONSENSUS_SETTLE = _seconds("CEKSILANG_CONSENSUS_SETTLE", 20, below=60)
+        self.CONSENSUS_BUDGET = _seconds("CEKSILANG_CONSENSUS_BUDGET", 1)
 
         self.API_TITLE = "Cek Silang"
         self.API_VERSION = "0.1.0"

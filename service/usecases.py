@@ -415,13 +415,13 @@ def count_behind(
     spent (at least one group is counted, so that every call moves on).
 
     The tallies are read outside the write lock; only the counted columns are written, with
-    `consensus_at` the moment the reading began, so a claim stored meanwhile leaves the group
-    behind (since then) for the next pass instead of being passed over. Returns how many groups
-    were counted.
+    `consensus_at` the moment the reading began, so a claim stored meanwhile (or stored before
+    and committed after the reading) leaves the group behind for the next pass instead of being
+    passed over (`repo.set_counted`). Returns how many groups were counted.
     """
     started = utcnow()
     deadline = time.monotonic() + (budget_s if budget_s is not None else float("inf"))
-    groups: list[SimpleNamespace] = []
+    groups: list[tuple[SimpleNamespace, datetime]] = []  # with the updated_at each had when read
     with ctx.db.reading() as session:
         ids = repo.groups_counted_behind(session, limit, counted_before=started - settle)
         if not ids:
@@ -436,10 +436,11 @@ def count_behind(
                     tallies[row.group_id].append(row)
             for group_id in chunk:
                 group = SimpleNamespace(**rows[group_id]._mapping)
+                seen = group.updated_at
                 store_verdict(
                     session, group, list(group.conflicts or []), tallies[group_id], estimates, alerts=False
                 )  # type: ignore[arg-type]
-                groups.append(group)
+                groups.append((group, seen))
                 if time.monotonic() > deadline:
                     break
             else:

@@ -31,6 +31,7 @@ from sqlalchemy import (
     union_all,
     update,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
@@ -762,13 +763,14 @@ def catch_up_id_sequence(session: Session, model: type[Any]) -> None:
 _GROWN_BY_IMPORTS = ("claims", "groups", "subject_forms", "form_keys", "group_tallies")
 
 
-def refresh_statistics(session: Session) -> None:
+def refresh_statistics(connection: Connection) -> None:
     """PostgreSQL: read the grown tables' statistics again (ANALYZE samples a few thousand rows
-    each, whatever their size). Autovacuum does it too, but later than an import needs it.
+    each, whatever their size). Autovacuum does it too, but later than an import needs it. ANALYZE
+    blocks no reader or writer: run it on a connection of its own, outside the writers' turn.
     SQLite plans from its indexes alone here: nothing to do."""
-    if session.get_bind().dialect.name != "postgresql":
+    if connection.dialect.name != "postgresql":
         return
-    session.execute(text(f"ANALYZE {', '.join(_GROWN_BY_IMPORTS)}"))
+    connection.execute(text(f"ANALYZE {', '.join(_GROWN_BY_IMPORTS)}"))
 
 
 def ensure_topics(session: Session, labels: dict[str, str]) -> None:
@@ -901,30 +903,38 @@ def update_verdicts(
     session.connection().execute(statement, rows)
 
 
-def set_counted(session: Session, groups: Sequence[Any], counted_at: datetime) -> None:
-    """Write the consensus, sources and origins counted from the groups' tallies as they were at
-    `counted_at`: a group that took a claim since then stays behind, since then; the rest are
-    counted up to date. Nothing a claim writes is overwritten."""
-    if not groups:
+def set_counted(session: Session, counted: Sequence[tuple[Any, datetime]], counted_at: datetime) -> None:
+    """Write the consensus, sources and origins of groups counted from their tallies as read from
+    `counted_at` on, each given with the `updated_at` it had when read.
+
+    Under the write lock, every claim written before is committed: a group whose `updated_at` is
+    still the one read took no claim the count missed, and is counted up to date; one that took a
+    claim stays behind (since `counted_at`). A group counted whole by a writer since `counted_at`
+    keeps that count. Nothing a claim writes is overwritten.
+    """
+    if not counted:
         return
     table = Group.__table__
-    counted = bindparam("counted_at")
+    at = bindparam("counted_at")
     statement = (
         update(table)
-        .where(table.c.id == bindparam("group_id"))
+        .where(
+            table.c.id == bindparam("group_id"),
+            or_(table.c.consensus_at.is_(None), table.c.consensus_at <= at),
+        )
         .values(
             sources=bindparam("new_sources"),
             origins=bindparam("new_origins"),
             consensus=bindparam("new_consensus"),
-            consensus_at=counted,
-            behind_since=case((table.c.updated_at > counted, counted), else_=None),
+            consensus_at=at,
+            behind_since=case((table.c.updated_at == bindparam("seen_updated_at"), None), else_=at),
             updated_at=table.c.updated_at,  # counting changes no claim
         )
     )
     rows = [
         {"group_id": g.id, "new_sources": g.sources, "new_origins": g.origins,
-         "new_consensus": g.consensus, "counted_at": counted_at}
-        for g in groups
+         "new_consensus": g.consensus, "counted_at": counted_at, "seen_updated_at": seen}
+        for g, seen in counted
     ]  # fmt: skip
     session.connection().execute(statement, rows)
 

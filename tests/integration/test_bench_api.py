@@ -37,7 +37,8 @@ def test_bench_api_measures_each_number_of_connections_on_claims_no_run_sent_bef
     assert [row[3] for row in table] == ["1", "3"]
 
 
-def test_bench_api_refuses_a_number_of_connections_below_one() -> None:
-    result = CliRunner().invoke(main, ["bench", "api", "--connections", "0,8"])
+@pytest.mark.parametrize("connections", ["0,8", "8,8", "1.5", "eight", ""])
+def test_bench_api_refuses_connections_it_cannot_run(connections: str) -> None:
+    result = CliRunner().invoke(main, ["bench", "api", "--connections", connections])
     assert result.exit_code == 2
     assert "--connections" in result.output

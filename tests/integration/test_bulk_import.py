@@ -190,7 +190,7 @@ def test_an_import_leaves_the_planner_knowing_how_many_claims_there_are(ctx, mon
     _empty(ctx)
     refreshes = []
     real = repo.refresh_statistics
-    monkeypatch.setattr(repo, "refresh_statistics", lambda session: (refreshes.append(1), real(session)))
+    monkeypatch.setattr(repo, "refresh_statistics", lambda conn: (refreshes.append(1), real(conn)))
     report = bulk.import_claims(ctx, _loaded(_bodies(11, 500)), batch_size=100)
     assert report.stored > 400
     assert 3 <= len(refreshes) <= 4  # during the import (at 100 or more claims, then doubled) and at its end

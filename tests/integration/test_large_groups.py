@@ -187,6 +187,51 @@ def test_a_claim_stored_while_the_pass_reads_leaves_its_group_behind(ctx, large,
     assert (group.sources, group.behind_since) == (8, None)
 
 
+def test_a_claim_stamped_before_the_pass_began_but_committed_after_its_reading_is_not_passed_over(
+    ctx, large, monkeypatch
+) -> None:
+    group_id = _left_behind(ctx, SUBJECT)
+    read_tallies = repo.tally_rows_of_groups
+
+    def a_claim_committed_late(session, group_ids):
+        rows = read_tallies(session, group_ids)
+        stamped = _group(ctx, group_id).updated_at + timedelta(microseconds=1)
+        _post(ctx, "250 orang", "Tribun")
+        with ctx.db.writing() as writer:  # as if its writer had stamped the group before the pass began
+            writer.get(Group, group_id).updated_at = stamped
+        return rows
+
+    monkeypatch.setattr(repo, "tally_rows_of_groups", a_claim_committed_late)
+    assert usecases.count_behind(ctx) == 1
+    monkeypatch.undo()
+    group = _group(ctx, group_id)
+    assert group.updated_at < group.consensus_at  # stamped before the count began...
+    assert (group.sources, group.behind_since) == (7, group.consensus_at)  # ...yet still waits for it
+    assert usecases.count_behind(ctx) == 1
+    assert _group(ctx, group_id).sources == 8
+
+
+def test_a_pass_keeps_a_count_a_writer_made_of_the_whole_group_while_it_read(ctx, large, monkeypatch) -> None:
+    group_id = _left_behind(ctx, SUBJECT)
+    read_tallies = repo.tally_rows_of_groups
+    written = {}
+
+    def counted_whole_meanwhile(session, group_ids):
+        rows = read_tallies(session, group_ids)
+        with ctx.db.writing() as writer:  # an editor's ruling, or a claim's own full count
+            group = writer.get(Group, group_id)
+            usecases.store_verdict(writer, group, list(group.conflicts))
+            group.sources = 99  # marks this count apart from the pass's
+            written["at"] = group.consensus_at
+        return rows
+
+    monkeypatch.setattr(repo, "tally_rows_of_groups", counted_whole_meanwhile)
+    usecases.count_behind(ctx)
+    monkeypatch.undo()
+    group = _group(ctx, group_id)
+    assert (group.sources, group.consensus_at, group.behind_since) == (99, written["at"], None)
+
+
 def test_the_background_pass_counts_what_claims_left_behind(ctx, large) -> None:
     group_id = _counted_then_four_more(ctx)
     stop = threading.Event()
