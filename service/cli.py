@@ -384,12 +384,14 @@ def verdicts_(every: float | None) -> None:
     import time
     from datetime import timedelta
 
+    from service.storage.models import utcnow
     from service.usecases import COUNTER_ROLE, count_behind
 
     config = Config()
     context = _context(config)
     role = context.db.sole_role(COUNTER_ROLE) if every is not None else None
-    settle = timedelta(seconds=config.CONSENSUS_SETTLE if every is not None else 0)
+    settle = timedelta(seconds=config.CONSENSUS_SETTLE)
+    started = utcnow()
     standing_by = False
     while True:
         counted = 0
@@ -397,7 +399,10 @@ def verdicts_(every: float | None) -> None:
             if standing_by:
                 standing_by = False
                 click.echo("verdicts: counting for this database now")
-            while found := count_behind(context, settle=settle):
+            # Once: every group behind when the command began, each counted once however many claims
+            # keep coming. With --every: as a server counts, those whose count has settled.
+            before = started if every is None else utcnow() - settle
+            while found := count_behind(context, counted_before=before):
                 counted += found
             if counted or every is None:
                 click.echo(f"verdicts: {counted} groups counted again")

@@ -408,11 +408,11 @@ def _store_verdict_in_time(
 
 
 def count_behind(
-    ctx: Context, limit: int = 500, *, settle: timedelta = timedelta(0), budget_s: float | None = None
+    ctx: Context, limit: int = 500, *, counted_before: datetime | None = None, budget_s: float | None = None
 ) -> int:
     """Count again the consensus of up to `limit` groups changed since theirs was counted, the longest
-    behind first: only those counted at least `settle` ago, and no more once `budget_s` seconds are
-    spent (at least one group is counted, so that every call moves on).
+    behind first: only those last counted before `counted_before` (when given), and no more once
+    `budget_s` seconds are spent (at least one group is counted, so that every call moves on).
 
     The tallies are read outside the write lock; only the counted columns are written, with
     `consensus_at` the moment the reading began, so a claim stored meanwhile (or stored before
@@ -423,7 +423,7 @@ def count_behind(
     deadline = time.monotonic() + (budget_s if budget_s is not None else float("inf"))
     groups: list[tuple[SimpleNamespace, datetime]] = []  # with the updated_at each had when read
     with ctx.db.reading() as session:
-        ids = repo.groups_counted_behind(session, limit, counted_before=started - settle)
+        ids = repo.groups_counted_behind(session, limit, counted_before=counted_before)
         if not ids:
             return 0
         estimates = repo.estimates(session)
@@ -481,7 +481,7 @@ def start_counting(
 
     def count_if_held() -> None:
         if role.take():
-            count_behind(ctx, settle=settle, budget_s=budget_s)
+            count_behind(ctx, counted_before=utcnow() - settle, budget_s=budget_s)
 
     return background.every("consensus", every_s, count_if_held, stop=stop)
 

@@ -17,7 +17,7 @@ from service import usecases
 from service.cli import main
 from service.storage import repository as repo
 from service.storage.db import Database
-from service.storage.models import Group
+from service.storage.models import Group, utcnow
 from tests.support import BIN
 
 SUBJECT = "korban tewas gempa Cianjur 2023"
@@ -77,6 +77,28 @@ def test_the_verdicts_command_counts_again_the_groups_left_behind(
         assert repo.groups_counted_behind(session) == []
 
 
+def test_the_verdicts_command_once_ends_while_claims_keep_coming(
+    ctx, large, database_url, monkeypatch
+) -> None:
+    group_id = _counted_then_four_more(ctx)
+    count_behind = usecases.count_behind
+    passes = []
+
+    def and_another_claim(*args, **kwargs):
+        counted = count_behind(*args, **kwargs)
+        passes.append(counted)
+        assert len(passes) < 5, "the command counts the same group again and again"
+        _post(ctx, "250 orang", f"Outlet {len(passes)}")  # stored after each pass
+        return counted
+
+    monkeypatch.setattr(usecases, "count_behind", and_another_claim)
+    monkeypatch.setenv("CEKSILANG_DATABASE_URL", database_url)
+    result = CliRunner().invoke(main, ["verdicts"])
+    assert result.exit_code == 0, result.output
+    assert "1 groups counted again" in result.output and passes == [1, 0]
+    assert _group(ctx, group_id).behind_since is not None  # the claim after it waits for the next pass
+
+
 def test_the_verdicts_command_every_few_seconds_stands_by_while_a_server_counts(
     ctx, large, database_url
 ) -> None:
@@ -121,10 +143,11 @@ def _age_counts(ctx, seconds: float) -> None:
 
 def test_a_pass_counts_again_only_the_groups_counted_longer_ago_than_it_settles(ctx, large) -> None:
     group_id = _left_behind(ctx, SUBJECT)
-    assert usecases.count_behind(ctx, settle=timedelta(seconds=20)) == 0  # counted a moment ago
+    settled = utcnow() - timedelta(seconds=20)
+    assert usecases.count_behind(ctx, counted_before=settled) == 0  # counted a moment ago
     assert _group(ctx, group_id).sources == 3
     _age_counts(ctx, 21)
-    assert usecases.count_behind(ctx, settle=timedelta(seconds=20)) == 1
+    assert usecases.count_behind(ctx, counted_before=utcnow() - timedelta(seconds=20)) == 1
     assert _group(ctx, group_id).sources == 7
 
 
