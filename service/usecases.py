@@ -421,34 +421,39 @@ def count_behind(
     """
     started = utcnow()
     deadline = time.monotonic() + (budget_s if budget_s is not None else float("inf"))
-    groups: list[tuple[SimpleNamespace, datetime]] = []  # with the updated_at each had when read
     with ctx.db.reading() as session:
         ids = repo.groups_counted_behind(session, limit, counted_before=counted_before)
         if not ids:
             return 0
-        estimates = repo.estimates(session)
-        for at in range(0, len(ids), _COUNT_CHUNK):
-            chunk = ids[at : at + _COUNT_CHUNK]
-            rows = repo.group_rows(session, chunk)
-            tallies: dict[int, list[Any]] = {group_id: [] for group_id in chunk}
-            for row in repo.tally_rows_of_groups(session, chunk):
-                if row.claims > 0:
-                    tallies[row.group_id].append(row)
-            for group_id in chunk:
-                group = SimpleNamespace(**rows[group_id]._mapping)
-                seen = group.updated_at
-                store_verdict(
-                    session, group, list(group.conflicts or []), tallies[group_id], estimates, alerts=False
-                )  # type: ignore[arg-type]
-                groups.append((group, seen))
-                if time.monotonic() > deadline:
-                    break
-            else:
-                continue
-            break
+        counted = _count_groups(session, ids, repo.estimates(session), deadline)
     with ctx.db.writing() as session:
-        repo.set_counted(session, groups, started)
-    return len(groups)
+        repo.set_counted(session, counted, started)
+    return len(counted)
+
+
+def _count_groups(
+    session: Session, ids: list[int], estimates: dict[str, tuple[str, float]], deadline: float
+) -> list[tuple[SimpleNamespace, datetime]]:
+    """These groups counted from their tallies, a few at a time, until `deadline` (time.monotonic)
+    passes: each as a plain object with the `updated_at` it had when read."""
+    counted = []
+    for at in range(0, len(ids), _COUNT_CHUNK):
+        chunk = ids[at : at + _COUNT_CHUNK]
+        rows = repo.group_rows(session, chunk)
+        tallies: dict[int, list[Any]] = {group_id: [] for group_id in chunk}
+        for row in repo.tally_rows_of_groups(session, chunk):
+            if row.claims > 0:
+                tallies[row.group_id].append(row)
+        for group_id in chunk:
+            group = SimpleNamespace(**rows[group_id]._mapping)
+            seen = group.updated_at
+            store_verdict(
+                session, group, list(group.conflicts or []), tallies[group_id], estimates, alerts=False
+            )  # type: ignore[arg-type]
+            counted.append((group, seen))
+            if time.monotonic() > deadline:
+                return counted
+    return counted
 
 
 # The role of the one process per database that counts large groups' consensus in the background.

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -96,7 +97,15 @@ class Topic(Base):
 
 class Group(Base):
     __tablename__ = "groups"
-    __table_args__ = (Index("ix_groups_topic_conflict", "topic_slug", "conflict"),)
+    __table_args__ = (
+        Index("ix_groups_topic_conflict", "topic_slug", "conflict"),
+        # The groups whose consensus waits for the background pass, the longest waiting first
+        # (migration 0010): only they are in it.
+        Index(
+            "ix_groups_behind", "behind_since", "id",
+            sqlite_where=text("behind_since IS NOT NULL"), postgresql_where=text("behind_since IS NOT NULL"),
+        ),
+    )  # fmt: skip
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     label: Mapped[str] = mapped_column(String(300))
