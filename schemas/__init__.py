@@ -12,6 +12,7 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, pre_load, validate
 
+from schemas.dumping import PlannedDump, Reader
 from service.usecases import ClaimInput, DocumentInput
 
 LANGUAGES = ("id", "en")
@@ -253,13 +254,16 @@ class GroupQuery(PageArgs):
 # --- responses ---------------------------------------------------------------------------------
 
 
-class _ClaimParts(Schema):
+class _ClaimParts(PlannedDump):
     """Dumps a stored claim (or a use case's dataclass around one): each field is one attribute,
     read straight off the object instead of through marshmallow's lookup for any kind of object
     (keys, dotted paths), which was most of the time a POST's response took to dump its claims."""
 
     def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:
         return getattr(obj, attr, default)
+
+    def reader(self, attribute: str) -> Reader:
+        return lambda obj, default: getattr(obj, attribute, default)
 
 
 class ValueOut(_ClaimParts):
@@ -322,12 +326,20 @@ class ClaimOut(_ClaimParts):
     retracted_at = fields.DateTime(allow_none=True)
 
     def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:
-        if attr in ("value", "source"):
-            return obj  # the nested schemas read the claim's own columns
+        if attr in _OWN_COLUMNS:
+            return obj
         return super().get_attribute(obj, attr, default)
 
+    def reader(self, attribute: str) -> Reader:
+        if attribute in _OWN_COLUMNS:
+            return lambda obj, default: obj
+        return super().reader(attribute)
 
-class ConflictOut(Schema):
+
+_OWN_COLUMNS = ("value", "source")  # ClaimOut's nested schemas read the claim's own columns
+
+
+class ConflictOut(PlannedDump):
     claims = fields.List(fields.String())
     explanation = fields.String()
 
@@ -356,7 +368,7 @@ class StoredConflicts(fields.List):
         return dumped
 
 
-class ConsensusOut(Schema):
+class ConsensusOut(PlannedDump):
     low = Amount(allow_none=True)
     high = Amount(allow_none=True)
     unit = fields.String()
@@ -371,7 +383,7 @@ class ConsensusOut(Schema):
     ruled = fields.Boolean(metadata={"description": "set by an editor's ruling rather than counted"})
 
 
-class GroupSummaryOut(Schema):
+class GroupSummaryOut(PlannedDump):
     id = Id()
     label = fields.String()
     topic = fields.String(attribute="topic_slug", allow_none=True)
@@ -421,13 +433,13 @@ class MatchOut(_ClaimParts):
     relation = fields.String(metadata={"enum": ["agrees", "conflicts", "other_time", "related"]})
 
 
-class PostedClaimOut(Schema):
+class PostedClaimOut(PlannedDump):
     claim = fields.Nested(ClaimOut)
     group = fields.Nested(GroupSummaryOut)
     matches = fields.List(fields.Nested(MatchOut))
 
 
-class _PageOut(Schema):
+class _PageOut(PlannedDump):
     total = fields.Integer()
     page = fields.Integer()
     per_page = fields.Integer()
@@ -443,7 +455,7 @@ class SourceQuery(PageArgs):
     )
 
 
-class OutletOut(Schema):
+class OutletOut(PlannedDump):
     name = fields.String()
     claims = fields.Integer(metadata={"description": "claims stored, retracted ones left out"})
     groups = fields.Integer(metadata={"description": "groups its claims are in"})
@@ -470,7 +482,7 @@ class GroupPageOut(_PageOut):
     items = fields.List(fields.Nested(GroupSummaryOut))
 
 
-class TopicOut(Schema):
+class TopicOut(PlannedDump):
     slug = fields.String()
     label = fields.String()
     groups = fields.Integer()
@@ -484,7 +496,7 @@ class AsOfArgs(_Strict):
     )
 
 
-class MomentOut(Schema):
+class MomentOut(PlannedDump):
     start = fields.Date(data_key="from")
     end = fields.Date(data_key="to")
     claims = fields.List(fields.Nested(ClaimOut))
@@ -492,7 +504,7 @@ class MomentOut(Schema):
     consensus = fields.Nested(ConsensusOut, allow_none=True)
 
 
-class TimelineOut(Schema):
+class TimelineOut(PlannedDump):
     group = fields.Nested(GroupSummaryOut)
     moments = fields.List(
         fields.Nested(MomentOut),
@@ -500,12 +512,12 @@ class TimelineOut(Schema):
     )
 
 
-class TopicConflictsOut(Schema):
+class TopicConflictsOut(PlannedDump):
     topic = fields.Nested(TopicOut)
     groups = fields.List(fields.Nested(GroupOut))
 
 
-class DocumentOut(Schema):
+class DocumentOut(PlannedDump):
     id = Id()
     source = fields.Function(lambda d: {"name": d.source_name, "url": d.source_url})
     published_at = fields.DateTime(allow_none=True)
@@ -515,24 +527,24 @@ class DocumentOut(Schema):
     created_at = fields.DateTime()
 
 
-class PostedDocumentOut(Schema):
+class PostedDocumentOut(PlannedDump):
     document = fields.Nested(DocumentOut)
     claims = fields.List(fields.Nested(ClaimOut))
     groups = fields.List(fields.Nested(GroupSummaryOut))
 
 
-class HealthOut(Schema):
+class HealthOut(PlannedDump):
     status = fields.String()
 
 
-class ReadyOut(Schema):
+class ReadyOut(PlannedDump):
     status = fields.String(metadata={"example": "ready"})
     database = fields.String(metadata={"example": "ok"})
     revision = fields.String(allow_none=True, metadata={"description": "the schema revision of the database"})
     expected_revision = fields.String(metadata={"description": "the revision this code expects"})
 
 
-class ProblemOut(Schema):
+class ProblemOut(PlannedDump):
     """RFC 9457 problem details."""
 
     type = fields.String()
@@ -572,7 +584,7 @@ class WebhookIn(_Strict):
     )
 
 
-class WebhookOut(Schema):
+class WebhookOut(PlannedDump):
     id = Id()
     url = fields.String()
     topic = fields.String(attribute="topic_slug", allow_none=True)
@@ -590,7 +602,7 @@ class WebhookCreatedOut(WebhookOut):
         return super().get_attribute(obj.webhook, attr, default)
 
 
-class DeliveryOut(Schema):
+class DeliveryOut(PlannedDump):
     event_id = fields.Function(lambda d: d.event.event_id)
     type = fields.Function(lambda d: d.event.type, metadata={"enum": ["claim.conflicts", "group.conflict"]})
     status = fields.String(metadata={"enum": ["pending", "delivered", "failed"]})
