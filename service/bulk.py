@@ -35,6 +35,7 @@ from service.domain.matching import Subject
 from service.domain.values import Value
 from service.errors import DomainError
 from service.storage import repository as repo
+from service.storage.form_index import FormIndex
 from service.storage.models import Claim, Group, SubjectForm, utcnow
 
 log = logging.getLogger("ceksilang")
@@ -43,8 +44,6 @@ log = logging.getLogger("ceksilang")
 # groups) is small beside the claims, small enough that a batch holds the write lock for a moment.
 BATCH_SIZE = 10_000
 
-RangeKey = tuple[str, str, date | None]  # measure, pins, event date: what the hard rules compare
-
 
 @dataclass
 class ImportReport:
@@ -52,64 +51,6 @@ class ImportReport:
     already_stored: int = 0
     rejected: list[tuple[int, str]] = field(default_factory=list)
     groups: set[int] = field(default_factory=set)  # the groups claims were stored in
-
-
-@dataclass
-class _Range:
-    """The joinable forms under one set of hard-rule values."""
-
-    forms: list[str] = field(default_factory=list)
-    group_ids: list[int] = field(default_factory=list)
-    exact: dict[str, int] = field(default_factory=dict)  # form -> lowest group id with it
-    pairs: set[tuple[int, str]] = field(default_factory=set)  # (group id, form)
-
-    def add(self, group_id: int, form: str) -> None:
-        self.forms.append(form)
-        self.group_ids.append(group_id)
-        self.pairs.add((group_id, form))
-        if group_id < self.exact.get(form, group_id + 1):
-            self.exact[form] = group_id
-
-
-class FormIndex:
-    """Every stored form a new subject could join, by range of the hard rules, in memory.
-
-    Forms are only ever added (never changed or removed), and writers are serialised, so reading
-    the forms stored after the last one seen brings the index up to date.
-    """
-
-    def __init__(self) -> None:
-        self.ranges: dict[RangeKey, _Range] = {}
-        self.last_seen = 0
-
-    def catch_up(self, session: Session) -> None:
-        for row in repo.joinable_forms_after(session, self.last_seen):
-            self.add((row.measure, row.pins, row.event_date), row.group_id, row.form)
-            self.last_seen = row.id
-
-    def add(self, key: RangeKey, group_id: int, form: str) -> None:
-        self.ranges.setdefault(key, _Range()).add(group_id, form)
-
-    def has(self, key: RangeKey, group_id: int, form: str) -> bool:
-        found = self.ranges.get(key)
-        return found is not None and (group_id, form) in found.pairs
-
-    def best(self, subject: Subject, measure: str, event_date: date | None) -> tuple[int, float] | None:
-        """The group POST would join (the best joinable match over the threshold), with its score."""
-        if subject.generic:
-            return None
-        found = self.ranges.get((measure, subject.pins, event_date))
-        if found is None:
-            return None
-        if subject.form in found.exact:  # only the very same form scores 1.0
-            return found.exact[subject.form], 1.0
-        reach = matching.within_reach(subject.form, found.forms, matching.JOIN_THRESHOLD)
-        candidates = (
-            matching.Candidate(found.group_ids[i], found.forms[i], measure, event_date, subject.pins, False)
-            for i in reach
-        )
-        join = matching.rank(subject, measure, event_date, candidates).join
-        return None if join is None else (join.group_id, join.similarity)
 
 
 def import_claims(

@@ -1,0 +1,83 @@
+"""The joinable subject forms, by range of the hard rules, kept in memory from the database.
+
+Forms are only ever added (never changed or removed), and writers are serialised, so a form's id
+says when it was committed: reading the forms stored after the last one seen brings an index up to
+date. What it holds is what the database held when it last caught up; a reader wanting every form
+reads those stored after `last_seen` from the database as well (`repository.candidates`).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from service.domain import matching
+from service.domain.matching import Subject
+from service.storage import repository as repo
+
+RangeKey = tuple[str, str, date | None]  # measure, pins, event date: what the hard rules compare
+
+
+@dataclass
+class FormRange:
+    """The joinable forms under one set of hard-rule values, in the order they were stored."""
+
+    forms: list[str] = field(default_factory=list)
+    group_ids: list[int] = field(default_factory=list)
+    exact: dict[str, int] = field(default_factory=dict)  # form -> lowest group id with it
+    pairs: set[tuple[int, str]] = field(default_factory=set)  # (group id, form)
+
+    def add(self, group_id: int, form: str) -> None:
+        self.forms.append(form)
+        self.group_ids.append(group_id)
+        self.pairs.add((group_id, form))
+        if group_id < self.exact.get(form, group_id + 1):
+            self.exact[form] = group_id
+
+
+class FormIndex:
+    """Every stored joinable form, by range of the hard rules (see the module)."""
+
+    def __init__(self) -> None:
+        self.ranges: dict[RangeKey, FormRange] = {}
+        self.last_seen = 0
+        self._catching_up = threading.Lock()
+
+    def catch_up(self, session: Session) -> None:
+        """Read the forms stored since the last one seen. Only committed forms may be read in:
+        call it before the session writes anything (a form its transaction may still roll back
+        would stay here, its id given to another)."""
+        with self._catching_up:
+            for row in repo.joinable_forms_after(session, self.last_seen):
+                self.add((row.measure, row.pins, row.event_date), row.group_id, row.form)
+                self.last_seen = row.id
+
+    def add(self, key: RangeKey, group_id: int, form: str) -> None:
+        self.ranges.setdefault(key, FormRange()).add(group_id, form)
+
+    def under(self, key: RangeKey) -> FormRange | None:
+        return self.ranges.get(key)
+
+    def has(self, key: RangeKey, group_id: int, form: str) -> bool:
+        found = self.ranges.get(key)
+        return found is not None and (group_id, form) in found.pairs
+
+    def best(self, subject: Subject, measure: str, event_date: date | None) -> tuple[int, float] | None:
+        """The group POST would join (the best joinable match over the threshold), with its score."""
+        if subject.generic:
+            return None
+        found = self.ranges.get((measure, subject.pins, event_date))
+        if found is None:
+            return None
+        if subject.form in found.exact:  # only the very same form scores 1.0
+            return found.exact[subject.form], 1.0
+        reach = matching.within_reach(subject.form, found.forms, matching.JOIN_THRESHOLD)
+        candidates = (
+            matching.Candidate(found.group_ids[i], found.forms[i], measure, event_date, subject.pins, False)
+            for i in reach
+        )
+        join = matching.rank(subject, measure, event_date, candidates).join
+        return None if join is None else (join.group_id, join.similarity)
