@@ -65,20 +65,23 @@ def on_starting(server: Any) -> None:
 
 
 def post_worker_init(worker: Any) -> None:
-    """With CEKSILANG_WEBHOOK_DELIVER_EVERY set, each worker delivers webhook events in a thread of its
-    own (leases keep two workers from sending the same one). With CEKSILANG_CONSENSUS_EVERY (on by
-    default) each starts another that bids every round for the counter role, and only the one
-    process per database that holds it counts large groups' consensus: when it dies, another takes
-    over within a round (`usecases.start_counting`). Requests never wait for either."""
+    """Each worker reads the joinable subject forms into memory before its first request
+    (`usecases.warm`). With CEKSILANG_WEBHOOK_DELIVER_EVERY set, each worker delivers webhook
+    events in a thread of its own (leases keep two workers from sending the same one). With
+    CEKSILANG_CONSENSUS_EVERY (on by default) each starts another that bids every round for the
+    counter role, and only the one process per database that holds it counts large groups'
+    consensus: when it dies, another takes over within a round (`usecases.start_counting`).
+    Requests never wait for either."""
     from service import webhooks
-    from service.usecases import start_counting
+    from service.usecases import start_counting, warm
 
-    # The app's own objects (lexicon, schemas, mappers, compiled queries) live as long as the
+    app = worker.wsgi
+    warm(app.extensions["ceksilang"])
+    # The app's own objects (lexicon, forms, schemas, mappers, compiled queries) live as long as the
     # worker: frozen out of the garbage collector's reach, its occasional full pass walks only what
     # requests leave behind, a few milliseconds instead of some fifty on the request it falls on.
     gc.collect()
     gc.freeze()
-    app = worker.wsgi
     every = app.config.get("WEBHOOK_DELIVER_EVERY") or 0
     if every > 0:
         settings = webhooks.Settings.from_config(app.config)

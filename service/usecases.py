@@ -46,6 +46,7 @@ from service.extract import ExtractedClaim, extract
 from service.extract.html import is_html, main_text
 from service.storage import repository as repo
 from service.storage.db import Database
+from service.storage.form_index import FormIndex
 from service.storage.migrate import head_revision
 from service.storage.models import Claim, Document, Group, Source, stored_value, utcnow
 
@@ -66,11 +67,14 @@ FORM_SEARCH_CUTOFF = 80
 
 @dataclass(frozen=True)
 class Context:
-    """What every use case needs: the database and the settings that shape verdicts."""
+    """What every use case needs: the database and the settings that shape verdicts; and, kept in
+    memory by this process, the joinable subject forms (caught up from the database at the start
+    of each transaction that matches a claim: `FormIndex`)."""
 
     db: Database
     lexicon: Lexicon
     conflict_window_days: int
+    forms: FormIndex = field(default_factory=FormIndex, compare=False)
 
 
 @dataclass
@@ -172,6 +176,12 @@ def claim_view(claim: Any) -> verdicts.ClaimView:
 # --- writing -----------------------------------------------------------------------------------
 
 
+def warm(ctx: Context) -> None:
+    """Read what this process keeps in memory (the joinable forms) before its first claim needs it."""
+    with ctx.db.reading() as session:
+        ctx.forms.catch_up(session)
+
+
 def post_claim(ctx: Context, data: ClaimInput) -> PostedClaim:
     """Store a claim once, join it to the best matching group or start one, and say what it meets.
 
@@ -181,6 +191,7 @@ def post_claim(ctx: Context, data: ClaimInput) -> PostedClaim:
     """
     ready = prepare(ctx, data)
     with ctx.db.writing() as session:
+        ctx.forms.catch_up(session)  # before anything is written: see FormIndex
         existing = repo.claim_by_fingerprint(session, ready.fingerprint)
         if existing is None:
             claim, related, conflicting = _store(ctx, session, ready)
@@ -224,7 +235,7 @@ def _store(
     data, value, subject = ready.data, ready.value, ready.subject
     topic_slug = slugify(data.topic) if data.topic else None
     measure = matching.measure_of(value.dimension, value.unit)
-    found = repo.candidates(session, subject, measure, data.event_date)
+    found = repo.candidates(session, subject, measure, data.event_date, ctx.forms)
     ranking = matching.rank(subject, measure, data.event_date, found)
     fresh = ranking.join is None  # a new group: nothing in it to look up
     joined = session.get_one(Group, ranking.join.group_id) if ranking.join is not None else None
@@ -582,7 +593,8 @@ def _posted(
     if related is None:  # a repeated POST: look again
         subject = matching.normalise_subject(claim.subject, ctx.lexicon)
         measure = matching.measure_of(claim.value_dimension, claim.value_unit)
-        candidates = repo.candidates(session, subject, measure, claim.event_date)
+        ctx.forms.catch_up(session)  # a reading session writes nothing
+        candidates = repo.candidates(session, subject, measure, claim.event_date, ctx.forms)
         related = [r for r in matching.rank(subject, measure, claim.event_date, candidates).related
                    if r.group_id != group.id]  # fmt: skip
     related = related[:RELATED_GROUPS]
@@ -699,6 +711,7 @@ def post_document(ctx: Context, data: DocumentInput) -> PostedDocument:
         json.dumps([source_key(data.source_name), " ".join(text.split())]).encode()
     ).hexdigest()
     with ctx.db.writing() as session:
+        ctx.forms.catch_up(session)  # before anything is written: see FormIndex
         existing = repo.document_by_fingerprint(session, print_)
         if existing is not None:
             return _posted_document(session, existing, created=False)

@@ -12,13 +12,28 @@ import threading
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy.orm import Session
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction
 
 from service.domain import matching
 from service.domain.matching import Subject
 from service.storage import repository as repo
 
 RangeKey = tuple[str, str, date | None]  # measure, pins, event date: what the hard rules compare
+
+# Set in a session's info while its transaction has written something.
+_WROTE = "ceksilang.wrote"
+
+
+@event.listens_for(Session, "after_flush")
+def _wrote(session: Session, flush_context: object) -> None:
+    session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _ended(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_WROTE, None)
 
 
 @dataclass
@@ -47,9 +62,11 @@ class FormIndex:
         self._catching_up = threading.Lock()
 
     def catch_up(self, session: Session) -> None:
-        """Read the forms stored since the last one seen. Only committed forms may be read in:
-        call it before the session writes anything (a form its transaction may still roll back
-        would stay here, its id given to another)."""
+        """Read the forms stored since the last one seen, in a transaction that has written
+        nothing yet: only committed forms may be read in (a form its transaction may still roll
+        back would stay here, its id given to another). In one that has, nothing is read."""
+        if session.info.get(_WROTE):
+            return
         with self._catching_up:
             for row in repo.joinable_forms_after(session, self.last_seen):
                 self.add((row.measure, row.pins, row.event_date), row.group_id, row.form)

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import (
     Boolean,
@@ -50,6 +50,9 @@ from service.storage.models import (
     utcnow,
 )
 
+if TYPE_CHECKING:
+    from service.storage.form_index import FormIndex
+
 # A subject is compared with every form its hard rules allow when there are at most this many
 # (one index range, a few milliseconds); a larger range is searched through the blocking keys.
 RULES_SCAN_LIMIT = 5000
@@ -90,27 +93,39 @@ def claims_of_document(session: Session, document_id: int) -> list[Claim]:
     )
 
 
-def candidates(session: Session, subject: Subject, measure: str, event_date: date | None) -> list[Candidate]:
+def candidates(
+    session: Session,
+    subject: Subject,
+    measure: str,
+    event_date: date | None,
+    index: FormIndex | None = None,
+) -> list[Candidate]:
     """The stored forms worth scoring for a subject: every form it may join, and related ones.
 
     What the hard rules allow (same measure, pins and event date, neither side generic) is one range
     of an index, read whole and cut by rapidfuzz in one batched pass, so no joinable form is missed
-    however common its words. A range too large to read whole (more than RULES_SCAN_LIMIT forms) is
+    however common its words. The range is read from `index` (a FormIndex kept in memory) when
+    given, with the forms stored since it last caught up from the database; otherwise from the
+    database's own index. A range too large to read whole (more than RULES_SCAN_LIMIT forms) is
     searched through the blocking keys instead. The same words under other rules (another period,
     another day) come from a second range: the related groups a newsroom wants to see beside the
     claim. Work is bounded by those ranges, never by the size of the store.
     """
     found: list[Candidate] = []
     if not subject.generic:
-        in_rules = _forms_under_rules(session, subject.pins, measure, event_date)
+        key = (measure, subject.pins, event_date)
+        if index is None:
+            in_rules = _forms_under_rules(session, *key)
+        else:
+            in_rules = _indexed_forms_under_rules(session, index, key)
         if in_rules is None:
             found += _keyed_candidates(
                 session, subject, measure, _under_rules(subject.pins, measure, event_date)
             )
         else:
-            forms = [form for _, form in in_rules]
+            group_ids, forms = in_rules
             found += [
-                Candidate(in_rules[i][0], forms[i], measure, event_date, subject.pins, False)
+                Candidate(group_ids[i], forms[i], measure, event_date, subject.pins, False)
                 for i in within_reach(subject.form, forms)
             ]
     same_words = session.execute(
@@ -126,6 +141,9 @@ def candidates(session: Session, subject: Subject, measure: str, event_date: dat
 _CANDIDATE_COLUMNS = (SubjectForm.group_id, SubjectForm.form, SubjectForm.measure, SubjectForm.event_date,
                       SubjectForm.pins, SubjectForm.generic)  # fmt: skip
 
+# The group ids and the forms of one range of the hard rules, position by position.
+RuleRange = tuple[Sequence[int], Sequence[str]]
+
 
 def _under_rules(pins: str, measure: str, event_date: date | None) -> ColumnElement[bool]:
     same_day = (
@@ -137,14 +155,34 @@ def _under_rules(pins: str, measure: str, event_date: date | None) -> ColumnElem
 
 
 def _forms_under_rules(
-    session: Session, pins: str, measure: str, event_date: date | None
-) -> list[tuple[int, str]] | None:
-    """(group id, form) of every form in the range, or None when there are more than RULES_SCAN_LIMIT."""
+    session: Session, measure: str, pins: str, event_date: date | None
+) -> RuleRange | None:
+    """Every form in the range, or None when there are more than RULES_SCAN_LIMIT."""
     query = select(SubjectForm.group_id, SubjectForm.form).where(_under_rules(pins, measure, event_date))
     rows = session.execute(query.limit(RULES_SCAN_LIMIT + 1)).all()
     if len(rows) > RULES_SCAN_LIMIT:
         return None
-    return [(group_id, form) for group_id, form in rows]
+    return [group_id for group_id, _ in rows], [form for _, form in rows]
+
+
+def _indexed_forms_under_rules(
+    session: Session, index: FormIndex, key: tuple[str, str, date | None]
+) -> RuleRange | None:
+    """The range as `_forms_under_rules` reads it, from the index and the forms stored after it."""
+    seen = index.last_seen  # read first: a form added to the index meanwhile is then read twice, never missed
+    known = index.under(key)
+    group_ids: list[int] = []
+    forms: list[str] = []
+    if known is not None:
+        count = len(known.group_ids)  # a form's group id is added after the form
+        group_ids, forms = known.group_ids[:count], known.forms[:count]
+    for row in joinable_forms_after(session, seen, stream=False):
+        if (row.measure, row.pins, row.event_date) == key:
+            group_ids.append(row.group_id)
+            forms.append(row.form)
+    if len(forms) > RULES_SCAN_LIMIT:
+        return None
+    return group_ids, forms
 
 
 def _keyed_candidates(
@@ -725,8 +763,9 @@ def source_row(session: Session, key: str) -> Any | None:
 # --- bulk writing ------------------------------------------------------------------------------
 
 
-def joinable_forms_after(session: Session, last_id: int) -> Iterator[Any]:
-    """Every form a subject could join (not generic) stored after form id `last_id`, in id order."""
+def joinable_forms_after(session: Session, last_id: int, *, stream: bool = True) -> Iterator[Any]:
+    """Every form a subject could join (not generic) stored after form id `last_id`, in id order
+    (`stream`: fetched ten thousand at a time, for a reader that may catch up on every form)."""
     query = (
         select(
             SubjectForm.id,
@@ -739,7 +778,7 @@ def joinable_forms_after(session: Session, last_id: int) -> Iterator[Any]:
         .where(SubjectForm.id > last_id, SubjectForm.generic.is_(False))
         .order_by(SubjectForm.id)
     )
-    yield from session.execute(query.execution_options(yield_per=10_000))
+    yield from session.execute(query.execution_options(yield_per=10_000) if stream else query)
 
 
 def last_id(session: Session, model: type[Any]) -> int:

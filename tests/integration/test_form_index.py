@@ -1,0 +1,107 @@
+"""The joinable forms a process keeps in memory (storage/form_index.py) match as the database does:
+the same candidates for every subject, the forms other processes stored since, and never a form
+whose transaction was rolled back."""
+
+from __future__ import annotations
+
+from dataclasses import astuple
+
+import pytest
+
+from bench.generator import Corpus
+from schemas import ClaimIn
+from service import usecases
+from service.app import create_app
+from service.domain import matching
+from service.storage import repository as repo
+from service.storage.form_index import FormIndex
+from tests.conftest import TestConfig
+
+
+def _post(ctx, subject: str, value: str = "120 orang", source: str = "Kompas") -> usecases.PostedClaim:
+    return usecases.post_claim(
+        ctx, ClaimIn().load({"subject": subject, "value": value, "source": {"name": source}})
+    )
+
+
+def _candidates(session, ctx, body, index: FormIndex | None) -> list[tuple]:
+    ready = usecases.prepare(ctx, ClaimIn().load(body))
+    measure = matching.measure_of(ready.value.dimension, ready.value.unit)
+    found = repo.candidates(session, ready.subject, measure, ready.data.event_date, index)
+    return sorted(astuple(c) for c in found)
+
+
+def test_the_index_hands_the_scorer_what_the_database_does(ctx) -> None:
+    corpus = Corpus(seed=11, claims=1500, subjects=120)
+    for claim in corpus.claims():
+        usecases.post_claim(ctx, ClaimIn().load(claim.body()))
+    index = FormIndex()
+    with ctx.db.reading() as session:
+        index.catch_up(session)
+        assert index.last_seen > 0
+        differing, found = 0, 0
+        for query in corpus.queries(300, seed=5):
+            from_database = _candidates(session, ctx, query.body(), None)
+            from_index = _candidates(session, ctx, query.body(), index)
+            found += bool(from_database)
+            differing += from_index != from_database
+    assert differing == 0
+    assert found > 250  # the queries are about stored subjects: most meet some form
+
+
+def test_a_form_another_process_stored_is_found_without_catching_up(ctx, database_url) -> None:
+    other = create_app(TestConfig(database_url))  # a second process on the database, its own index
+    elsewhere = other.extensions["ceksilang"]
+    try:
+        usecases.warm(ctx)
+        subject = "korban tewas banjir bandang Sentani 2019"
+        started = _post(elsewhere, subject, "112 orang", "Tempo")
+        body = {"subject": subject, "value": "113 orang", "source": {"name": "Kompas"}}
+        with ctx.db.reading() as session:  # the index as it was, and what was stored after it
+            assert started.group.id in {c[0] for c in _candidates(session, ctx, body, ctx.forms)}
+        assert all(subject_form != started.claim.subject_form
+                   for r in ctx.forms.ranges.values() for subject_form in r.forms)  # fmt: skip
+        joined = _post(ctx, subject, "113 orang", "Kompas")
+        assert joined.group.id == started.group.id
+        assert joined.group.size == 2
+        assert any(started.claim.subject_form in r.forms for r in ctx.forms.ranges.values())  # caught up
+    finally:
+        elsewhere.db.dispose()
+
+
+def test_a_rolled_back_form_never_enters_the_index(ctx) -> None:
+    usecases.warm(ctx)
+    body = {"source": {"name": "Kompas"}}
+    article = [
+        usecases.prepare(ctx, ClaimIn().load({**body, "subject": subject, "value": value}))
+        for subject, value in (("korban tewas gempa Cianjur 2022", "310 orang"),
+                               ("jumlah rumah rusak gempa Cianjur 2022", "56.000 rumah"))
+    ]  # fmt: skip
+    with pytest.raises(RuntimeError), ctx.db.writing() as session:
+        for ready in article:  # an article's claims, in one transaction that then fails
+            usecases._store(ctx, session, ready)
+        raise RuntimeError("the transaction fails after its forms were written")
+    # The next group and form take the rolled-back ones' ids: a form kept from the failed
+    # transaction would send the same words to another subject's group.
+    other = _post(ctx, "jumlah pengungsi erupsi Semeru 2021", "2.000 orang")
+    again = _post(ctx, "korban tewas gempa Cianjur 2022", "318 orang", "Tempo")
+    assert again.group.id != other.group.id
+    assert again.group.size == 1
+    assert again.group.label == "korban tewas gempa Cianjur 2022"
+
+
+def test_a_transaction_that_wrote_reads_nothing_into_the_index(ctx) -> None:
+    committed = _post(ctx, "jumlah pengungsi erupsi Semeru 2021", "2.000 orang")
+    ready = usecases.prepare(ctx, ClaimIn().load(
+        {"subject": "korban tewas gempa Cianjur 2022", "value": "310 orang", "source": {"name": "Kompas"}}
+    ))  # fmt: skip
+    index = FormIndex()
+    with pytest.raises(RuntimeError), ctx.db.writing() as session:
+        usecases._store(ctx, session, ready)
+        session.flush()
+        index.catch_up(session)  # its own form is not committed: nothing is read
+        assert index.last_seen == 0
+        raise RuntimeError("rolled back")
+    with ctx.db.reading() as session:
+        index.catch_up(session)
+    assert [f for r in index.ranges.values() for f in r.forms] == [committed.claim.subject_form]
