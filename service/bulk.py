@@ -75,7 +75,7 @@ Read = list[tuple[int, "usecases.Prepared | str"]]
 def store_batches(ctx: usecases.Context, batches: Iterable[Read]) -> ImportReport:
     """Store batches already read (see `Reader`), one transaction each, in order."""
     report = ImportReport()
-    index = FormIndex()
+    index = FormIndex(lookups=True)
     statistics = _Statistics(ctx)
     for batch in batches:
         ready: list[tuple[int, usecases.Prepared]] = []
@@ -164,7 +164,7 @@ def _store_split(
     try:
         stored, repeated, groups = _store_batch(ctx, index, [r for _, r in ready])
     except DataError as exc:
-        index = FormIndex()
+        index = FormIndex(lookups=True)
         if len(ready) == 1:
             report.rejected.append((ready[0][0], f"the database refused it: {exc.orig}"))
             return index

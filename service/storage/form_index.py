@@ -42,21 +42,22 @@ class FormRange:
 
     forms: list[str] = field(default_factory=list)
     group_ids: list[int] = field(default_factory=list)
+
+
+@dataclass
+class LookupRange(FormRange):
+    """A range that also answers which group has a form, and whether a group has it (the importer)."""
+
     exact: dict[str, int] = field(default_factory=dict)  # form -> lowest group id with it
     pairs: set[tuple[int, str]] = field(default_factory=set)  # (group id, form)
 
-    def add(self, group_id: int, form: str) -> None:
-        self.forms.append(form)
-        self.group_ids.append(group_id)
-        self.pairs.add((group_id, form))
-        if group_id < self.exact.get(form, group_id + 1):
-            self.exact[form] = group_id
-
 
 class FormIndex:
-    """Every stored joinable form, by range of the hard rules (see the module)."""
+    """Every stored joinable form, by range of the hard rules (see the module); with `lookups`,
+    also by form and by group (`has`, `best`: the importer's questions; about twice the memory)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, lookups: bool = False) -> None:
+        self._range: type[FormRange] = LookupRange if lookups else FormRange
         self.ranges: dict[RangeKey, FormRange] = {}
         self.last_seen = 0
         self._catching_up = threading.Lock()
@@ -73,20 +74,33 @@ class FormIndex:
                 self.last_seen = row.id
 
     def add(self, key: RangeKey, group_id: int, form: str) -> None:
-        self.ranges.setdefault(key, FormRange()).add(group_id, form)
+        found = self.ranges.get(key)
+        if found is None:
+            found = self.ranges[key] = self._range()
+        found.forms.append(form)
+        found.group_ids.append(group_id)
+        if isinstance(found, LookupRange):
+            found.pairs.add((group_id, form))
+            if group_id < found.exact.get(form, group_id + 1):
+                found.exact[form] = group_id
 
     def under(self, key: RangeKey) -> FormRange | None:
         return self.ranges.get(key)
 
-    def has(self, key: RangeKey, group_id: int, form: str) -> bool:
+    def _lookup(self, key: RangeKey) -> LookupRange | None:
         found = self.ranges.get(key)
+        assert found is None or isinstance(found, LookupRange), "an index made with lookups=True"
+        return found
+
+    def has(self, key: RangeKey, group_id: int, form: str) -> bool:
+        found = self._lookup(key)
         return found is not None and (group_id, form) in found.pairs
 
     def best(self, subject: Subject, measure: str, event_date: date | None) -> tuple[int, float] | None:
         """The group POST would join (the best joinable match over the threshold), with its score."""
         if subject.generic:
             return None
-        found = self.ranges.get((measure, subject.pins, event_date))
+        found = self._lookup((measure, subject.pins, event_date))
         if found is None:
             return None
         if subject.form in found.exact:  # only the very same form scores 1.0
