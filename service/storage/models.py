@@ -152,12 +152,26 @@ class Document(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+# A group's claims in id order with what a search for conflicts tests of each (migration 0011).
+_CONFLICT_SEARCH = (
+    "group_id",
+    "id",
+    "retracted_at",
+    "rank",
+    "as_of",
+    "value_low",
+    "value_high",
+    "value_label",
+)
+
+
 class Claim(ValueColumns, Base):
     __tablename__ = "claims"
     __table_args__ = (
-        Index("ix_claims_group", "group_id"),
-        # A group's claims in id order, read from either end with a limit (migration 0007).
-        Index("ix_claims_group_id", "group_id", "id"),
+        # A group's claims in id order, read from either end with a limit, with what a search for
+        # conflicts tests of each, so that a claim that cannot conflict is passed over without
+        # reading its row (migration 0011).
+        Index("ix_claims_group_values", *_CONFLICT_SEARCH),
         Index("ix_claims_source", "source_key"),
         Index("ix_claims_topic", "topic_slug"),
         Index("ix_claims_document", "document_id"),

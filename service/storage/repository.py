@@ -264,7 +264,7 @@ def _counted_in(group_id: int | ColumnElement[int], *, end: bool = False) -> Col
     return and_(_listed_in(group_id, end=end), Claim.rank != "deprecated")
 
 
-# A group's claims in the order of the index on (group, id), for queries that read a few of them
+# A group's claims in the order of the index on (group, id, ...), for queries that read a few of them
 # from one end. The group is then asked for as a range of one value (`_listed_in(..., end=True)`):
 # given `group_id = :g`, PostgreSQL takes the order for one of ids alone, which the primary key
 # gives too, and may walk the primary key through every newer claim of other groups in the hope of
@@ -521,7 +521,7 @@ def active_claims_of_groups(session: Session, group_ids: Sequence[int]) -> dict[
 def _latest_of_groups(limits: tuple[int, ...]) -> Select[tuple[Claim]]:
     """The latest `limits[i]` listed claims of group `group_i` but claim `exclude` (parameters).
 
-    Each group's from the end of its range of the index on (group, id): the work is as many rows
+    Each group's from the end of its range of the index on (group, id, ...): the work is as many rows
     as are shown, however many claims a group has. Built once for each list of limits: a POST
     runs it every time, and building it took longer than running it.
     """
