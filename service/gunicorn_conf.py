@@ -33,8 +33,9 @@ worker_class = "sync"
 timeout = _int("GUNICORN_TIMEOUT", 30)  # a worker silent this long is killed and replaced
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 20)
 keepalive = _int("GUNICORN_KEEPALIVE", 5)
-# Recycle workers now and then so that no slow leak grows without bound.
-max_requests = _int("GUNICORN_MAX_REQUESTS", 2000)
+# Recycle workers now and then so that no slow leak grows without bound; not too often, for a new
+# worker reads the joinable subject forms again (a second or two of CPU at a million claims).
+max_requests = _int("GUNICORN_MAX_REQUESTS", 10_000)
 max_requests_jitter = max_requests // 10
 accesslog = "-"
 errorlog = "-"
