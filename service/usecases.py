@@ -96,7 +96,7 @@ class ClaimInput:
 
 @dataclass(frozen=True)
 class Match:
-    claim: Claim
+    claim: repo.ClaimRow  # a Claim, or a row of its columns
     similarity: float
     relation: str
 
@@ -198,7 +198,7 @@ def post_claim(ctx: Context, data: ClaimInput) -> PostedClaim:
     with ctx.db.reading() as session:
         if existing is not None:
             return _answer(ctx, session, existing)
-        return _posted(ctx, session, claim, related, conflicting, created=True)
+        return _posted(ctx, session, claim, related, conflicting, created=True, group=claim.group)
 
 
 def _answer(ctx: Context, session: Session, existing: Claim) -> PostedClaim:
@@ -231,7 +231,7 @@ def prepared(data: ClaimInput, value: Value, subject: Subject) -> Prepared:
 
 def _store(
     ctx: Context, session: Session, ready: Prepared, placement: Placement | None = None
-) -> tuple[Claim, list[matching.Scored], list[Claim]]:
+) -> tuple[Claim, list[matching.Scored], list[repo.ClaimRow]]:
     data, value, subject = ready.data, ready.value, ready.subject
     topic_slug = slugify(data.topic) if data.topic else None
     measure = matching.measure_of(value.dimension, value.unit)
@@ -328,12 +328,12 @@ def _copied(session: Session, group: Group, source: str, quote: str | None) -> t
 
 def conflicts_of(
     ctx: Context, session: Session, claim: Claim, limit: int, *, before: int | None = None
-) -> list[Claim]:
+) -> list[repo.ClaimRow]:
     """Claims of the same group that conflict with this one, as the domain judges them
     (only those stored before claim id `before`, when given)."""
     mine = claim_view(claim)
     window = ctx.conflict_window_days
-    confirmed: list[Claim] = []
+    confirmed: list[repo.ClaimRow] = []
     after = 0
     while len(confirmed) < limit:
         page = repo.possibly_conflicting_rows(
@@ -349,7 +349,7 @@ def conflicts_of(
 
 def _count_in(
     ctx: Context, session: Session, group: Group, claim: Claim, *, new_group: bool = False
-) -> list[Claim]:
+) -> list[repo.ClaimRow]:
     """A claim joined the group: only its own pairs are new, so the stored list is extended.
 
     Returns the claims it conflicts with (as many as the response shows).
@@ -580,12 +580,15 @@ def _posted(
     session: Session,
     claim: Claim,
     related: list[matching.Scored] | None,
-    conflicting: list[Claim] | None,
+    conflicting: list[repo.ClaimRow] | None,
     *,
     created: bool,
+    group: Group | None = None,
 ) -> PostedClaim:
-    """The claim, its group, and the claims it meets: conflicts first, then the latest of the group."""
-    group = session.get_one(Group, claim.group_id)
+    """The claim, its group (read unless given: as the claim's transaction committed it), and the
+    claims it meets: conflicts first, then the latest of the group."""
+    if group is None:
+        group = session.get_one(Group, claim.group_id)
     mine = claim_view(claim)
     window = ctx.conflict_window_days
     if conflicting is None:

@@ -149,8 +149,9 @@ def against_consensus(claim: Claim, consensus: dict[str, Any] | None) -> bool:
     return not compatible(stored_value(claim), agreed)
 
 
-def claim_conflicts(session: Session, claim: Claim, group: Group, conflicting: list[Claim]) -> None:
-    """A new claim conflicts with claims of its group (and perhaps its consensus)."""
+def claim_conflicts(session: Session, claim: Claim, group: Group, conflicting: list[Any]) -> None:
+    """A new claim conflicts with claims of its group (and perhaps its consensus); those are claims
+    or rows of their columns."""
     _emit(
         session,
         CLAIM_CONFLICTS,

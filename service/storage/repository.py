@@ -241,6 +241,13 @@ def active_claims(session: Session, group_id: int) -> list[Claim]:
     )
 
 
+# Every column of a claim, read as a row: what a Claim's attributes say, without building one (and
+# without the session keeping it), for claims read only to be shown or compared. Such reads go
+# straight to the session's connection, past the ORM: the session's pending changes are not
+# flushed first, so a caller that changed claims flushes before.
+CLAIM_COLUMNS = tuple(Claim.__table__.c)
+ClaimRow = Any  # a row of CLAIM_COLUMNS, its columns read as a Claim's attributes
+
 _CLAIM_ROW = (
     Claim.id, Claim.value_text, Claim.value_low, Claim.value_high, Claim.value_unit,
     Claim.value_dimension, Claim.value_hedge, Claim.value_label, Claim.value_display_label,
@@ -328,7 +335,7 @@ def possibly_conflicting_rows(
     after: int = 0,
     before: int | None = None,
     limit: int,
-) -> list[Claim]:
+) -> list[ClaimRow]:
     """Active claims of a group at the same time whose values may not overlap the given one.
 
     A superset of the conflicts (the domain decides), in id order after `after` (and before
@@ -350,7 +357,7 @@ def possibly_conflicting_rows(
     if before is not None:
         params["before"] = before
     query = _possibly_conflicting(*(key in params for key in _CONFLICT_SHAPE))
-    return list(session.scalars(query, params))
+    return list(session.connection().execute(query, params))
 
 
 # The parameters whose presence makes a shape of `_possibly_conflicting`, in its arguments' order.
@@ -360,7 +367,7 @@ _CONFLICT_SHAPE = ("label", "widened_low", "widened_high", "since", "before")
 @lru_cache(maxsize=64)
 def _possibly_conflicting(
     by_label: bool, below: bool, above: bool, dated: bool, bounded: bool
-) -> Select[tuple[Claim]]:
+) -> Select[Any]:
     """The statement of `possibly_conflicting_rows` for one shape of value (a label, or which
     bounds; a date; an upper id), its values left as parameters. Built once for each shape: a
     POST runs it every time, and building it took longer than running it."""
@@ -385,7 +392,7 @@ def _possibly_conflicting(
         else true()
     )
     return (
-        select(Claim)
+        select(*CLAIM_COLUMNS)
         .where(
             _counted_in(bindparam("group_id"), end=True),
             Claim.id > bindparam("after"),
@@ -400,14 +407,15 @@ def _possibly_conflicting(
 
 def latest_claims_of_groups(
     session: Session, limits: dict[int, int], *, exclude: int
-) -> dict[int, list[Claim]]:
+) -> dict[int, list[ClaimRow]]:
     """The latest listed claims of each group (but `exclude`), as many as `limits` gives for it,
     oldest first: a new claim's own group and its related groups, in one statement."""
-    found: dict[int, list[Claim]] = {gid: [] for gid in limits}
+    found: dict[int, list[ClaimRow]] = {gid: [] for gid in limits}
     if not limits:
         return found
     params: dict[str, Any] = {f"group_{i}": gid for i, gid in enumerate(limits)}
-    for claim in session.scalars(_latest_of_groups(tuple(limits.values())), {**params, "exclude": exclude}):
+    query = _latest_of_groups(tuple(limits.values()))
+    for claim in session.connection().execute(query, {**params, "exclude": exclude}):
         found[claim.group_id].append(claim)
     return found
 
@@ -518,7 +526,7 @@ def active_claims_of_groups(session: Session, group_ids: Sequence[int]) -> dict[
 
 
 @lru_cache(maxsize=64)
-def _latest_of_groups(limits: tuple[int, ...]) -> Select[tuple[Claim]]:
+def _latest_of_groups(limits: tuple[int, ...]) -> Select[Any]:
     """The latest `limits[i]` listed claims of group `group_i` but claim `exclude` (parameters).
 
     Each group's from the end of its range of the index on (group, id, ...): the work is as many rows
@@ -534,7 +542,7 @@ def _latest_of_groups(limits: tuple[int, ...]) -> Select[tuple[Claim]]:
         for i, limit in enumerate(limits)
     ]
     ids = union_all(*(select(ranked.c.id) for ranked in latest))
-    return select(Claim).where(Claim.id.in_(ids)).order_by(Claim.group_id, Claim.id)
+    return select(*CLAIM_COLUMNS).where(Claim.id.in_(ids)).order_by(Claim.group_id, Claim.id)
 
 
 def _paged(session: Session, query: Select[Any], page: int, per_page: int) -> Page:
