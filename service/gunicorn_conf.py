@@ -65,18 +65,26 @@ def on_starting(server: Any) -> None:
             os.unlink(path)
 
 
+CHECKPOINT_EVERY_S = 1.0
+
+
 def post_worker_init(worker: Any) -> None:
     """Each worker reads the joinable subject forms into memory before its first request
-    (`usecases.warm`). With CEKSILANG_WEBHOOK_DELIVER_EVERY set, each worker delivers webhook
-    events in a thread of its own (leases keep two workers from sending the same one). With
-    CEKSILANG_CONSENSUS_EVERY (on by default) each starts another that bids every round for the
-    counter role, and only the one process per database that holds it counts large groups'
-    consensus: when it dies, another takes over within a round (`usecases.start_counting`).
-    Requests never wait for either."""
-    from service import webhooks
+    (`usecases.warm`); on SQLite, it checkpoints the write-ahead log every second
+    (`Database.leave_checkpoints_to_background`). With CEKSILANG_WEBHOOK_DELIVER_EVERY set, each
+    worker delivers webhook events in a thread of its own (leases keep two workers from sending the
+    same one). With CEKSILANG_CONSENSUS_EVERY (on by default) each starts another that bids every
+    round for the counter role, and only the one process per database that holds it counts large
+    groups' consensus: when it dies, another takes over within a round (`usecases.start_counting`).
+    Requests never wait for any of them."""
+    from service import background, webhooks
     from service.usecases import start_counting, warm
 
     app = worker.wsgi
+    db = app.extensions["ceksilang"].db
+    if db.is_sqlite:  # each worker checkpoints SQLite's log, so that requests need not
+        db.leave_checkpoints_to_background()
+        background.every("checkpoint", CHECKPOINT_EVERY_S, db.checkpoint)
     warm(app.extensions["ceksilang"])
     # The app's own objects (lexicon, forms, schemas, mappers, compiled queries) live as long as the
     # worker: frozen out of the garbage collector's reach, its occasional full pass walks only what

@@ -9,7 +9,7 @@ import fcntl
 import logging
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,14 @@ ROLE_LOCK_KEYS = {"counter": 0x0CE551_1A48}
 
 log = logging.getLogger("ceksilang")
 
+# SQLite checkpoints its write-ahead log into the database file once it holds this many pages
+# (SQLite's own default), on the connection whose commit went past it: a request then waits for the
+# copy, tens of milliseconds now and then. With checkpoints in the background
+# (`Database.leave_checkpoints_to_background`), a request's connection checkpoints only past the larger
+# number, should the background ones fall behind.
+SQLITE_AUTOCHECKPOINT_PAGES = 1000
+SQLITE_AUTOCHECKPOINT_PAGES_BEHIND = 10_000
+
 
 class Database:
     """One engine per app; `reading()` and `writing()` hand out sessions that own one transaction."""
@@ -47,8 +55,9 @@ class Database:
         else:
             kwargs["pool_pre_ping"] = True
         self.engine: Engine = create_engine(self.url, **kwargs)
+        self.autocheckpoint_pages = SQLITE_AUTOCHECKPOINT_PAGES
         if self.is_sqlite:
-            _configure_sqlite(self.engine, sqlite_busy_timeout_ms)
+            _configure_sqlite(self.engine, sqlite_busy_timeout_ms, lambda: self.autocheckpoint_pages)
         self._queue = _WriterQueue(self.url.database if self.is_sqlite else None)
         self._reader = sessionmaker(self.engine, expire_on_commit=False)
         self._writer = sessionmaker(
@@ -74,6 +83,22 @@ class Database:
                 session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK_KEY})
             yield session
 
+    def checkpoint(self) -> None:
+        """Copy what SQLite's write-ahead log holds into the database file, as far as no reader
+        still needs it, without waiting for anyone (a no-op on PostgreSQL)."""
+        if self.is_sqlite:
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+
+    def leave_checkpoints_to_background(self) -> None:
+        """On SQLite, for a process that calls `checkpoint` every second or so beside its requests:
+        the requests' commits then checkpoint only should it fall behind
+        (SQLITE_AUTOCHECKPOINT_PAGES_BEHIND). Connections opened before are closed, to be opened
+        again with the setting."""
+        if self.is_sqlite:
+            self.autocheckpoint_pages = SQLITE_AUTOCHECKPOINT_PAGES_BEHIND
+            self.engine.dispose()
+
     def ping(self) -> None:
         with self.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
@@ -97,7 +122,7 @@ class Database:
         self.engine.dispose()
 
 
-def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int, autocheckpoint_pages: Callable[[], int]) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         # Let SQLAlchemy's "begin" event below emit BEGIN itself.
@@ -107,6 +132,7 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA wal_autocheckpoint={int(autocheckpoint_pages())}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
