@@ -77,5 +77,7 @@ class PlannedDump(Schema):
                     value = default() if callable(default) else default
                     if value is missing:
                         continue
-            out[key] = formatting(value, name, obj)
+            value = formatting(value, name, obj)
+            if value is not missing:  # a field may say it has nothing to show (a Method without one)
+                out[key] = value
         return out

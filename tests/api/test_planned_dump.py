@@ -88,6 +88,7 @@ class _Shapes(PlannedDump):
     number_text = fields.Integer(as_string=True)
     computed = fields.Function(lambda obj: obj.plain.upper())
     method = fields.Method("_twice")
+    nothing = fields.Method()  # formats to `missing`: left out
     items = fields.List(fields.String())
     inner = fields.Nested(lambda: _Inner(), allow_none=True)
     inners = fields.List(fields.Nested(lambda: _Inner()))
@@ -131,6 +132,7 @@ def test_each_kind_of_field_dumps_as_marshmallow_dumps_it(thing: SimpleNamespace
     dumped = _Shapes().dump(thing)
     assert ("absent" in dumped) == hasattr(thing, "absent")  # a missing attribute is left out
     assert dumped["shown"] == str(thing.renamed)
+    assert "nothing" not in dumped
 
 
 def test_a_schema_with_a_dump_hook_is_dumped_by_marshmallow() -> None:
