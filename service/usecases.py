@@ -15,7 +15,7 @@ from types import SimpleNamespace
 from typing import Any, NamedTuple
 
 from rapidfuzz import fuzz, process
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from service import background, webhooks
@@ -177,9 +177,16 @@ def claim_view(claim: Any) -> verdicts.ClaimView:
 
 
 def warm(ctx: Context) -> None:
-    """Read what this process keeps in memory (the joinable forms) before its first claim needs it."""
-    with ctx.db.reading() as session:
-        ctx.forms.catch_up(session)
+    """Read what this process keeps in memory (the joinable forms) before its first claim needs it.
+
+    A database that does not answer is logged, not raised: a server process starts all the same
+    (gunicorn stops the whole server when a worker fails to boot), and its first claim catches up.
+    """
+    try:
+        with ctx.db.reading() as session:
+            ctx.forms.catch_up(session)
+    except SQLAlchemyError as exc:
+        log.warning("the joinable forms were not read before the first request: %s", exc)
 
 
 def post_claim(ctx: Context, data: ClaimInput) -> PostedClaim:

@@ -14,6 +14,7 @@ from service import usecases
 from service.app import create_app
 from service.domain import matching
 from service.storage import repository as repo
+from service.storage.db import Database
 from service.storage.form_index import FormIndex
 from tests.conftest import TestConfig
 
@@ -105,3 +106,15 @@ def test_a_transaction_that_wrote_reads_nothing_into_the_index(ctx) -> None:
     with ctx.db.reading() as session:
         index.catch_up(session)
     assert [f for r in index.ranges.values() for f in r.forms] == [committed.claim.subject_form]
+
+
+def test_a_server_process_starts_though_the_database_does_not_answer(ctx, tmp_path, caplog) -> None:
+    away = usecases.Context(
+        Database(f"sqlite:///{tmp_path}"), ctx.lexicon, ctx.conflict_window_days
+    )  # a folder
+    try:
+        usecases.warm(away)  # a worker's start: logged, not raised
+    finally:
+        away.db.dispose()
+    assert away.forms.last_seen == 0
+    assert "not read before the first request" in caplog.text
