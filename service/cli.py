@@ -16,6 +16,7 @@ from typing import Any, TextIO
 
 import click
 from marshmallow import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 from tqdm import tqdm
 
 from service.bulk import ImportReport, Read
@@ -393,7 +394,9 @@ def verdicts_(every: float | None) -> None:
     settle = timedelta(seconds=config.CONSENSUS_SETTLE)
     started = utcnow()
     standing_by = False
-    while True:
+
+    def round_() -> None:
+        nonlocal standing_by
         counted = 0
         if role is None or role.take():
             if standing_by:
@@ -409,8 +412,15 @@ def verdicts_(every: float | None) -> None:
         elif not standing_by:
             standing_by = True
             click.echo("verdicts: another process counts for this database; standing by")
-        if every is None:
-            return
+
+    if every is None:
+        round_()
+        return
+    while True:  # a database away for a while costs rounds, not the command
+        try:
+            round_()
+        except SQLAlchemyError as exc:
+            click.echo(f"verdicts: the round failed, trying again in {every:g} s: {exc}", err=True)
         time.sleep(every)
 
 

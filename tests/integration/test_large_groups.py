@@ -4,6 +4,7 @@ size and conflicts move with every claim, and `ceksilang verdicts` runs the same
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import threading
 import time
@@ -300,3 +301,30 @@ def test_a_small_group_counts_its_consensus_with_every_claim(ctx) -> None:
         _post(ctx, "250 orang", outlet)
     group = _group(ctx, group_id)
     assert (group.consensus["low"], group.sources) == (250, 5)
+
+
+def test_the_verdicts_command_every_few_seconds_outlasts_a_database_that_refuses_it(
+    ctx, large, database_url
+) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("a SQLite file is locked from outside here")
+    group_id = _counted_then_four_more(ctx)
+    env = {**os.environ, "CEKSILANG_DATABASE_URL": database_url, "CEKSILANG_CONSENSUS_SETTLE": "0",
+           "CEKSILANG_SQLITE_BUSY_TIMEOUT_MS": "50"}  # fmt: skip
+    holder = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another writer that does not let go, for now
+    command = subprocess.Popen([str(BIN / "ceksilang"), "verdicts", "--every", "0.1"], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        assert command.stderr is not None and command.stdout is not None
+        said = next(line for line in command.stderr if line.startswith("verdicts:"))  # past the log's lines
+        assert said.startswith("verdicts: the round failed, trying again in 0.1 s:")
+        assert "database is locked" in said
+        assert command.poll() is None  # still running
+        holder.execute("ROLLBACK")
+        assert command.stdout.readline().strip() == "verdicts: 1 groups counted again"
+        assert _group(ctx, group_id).consensus["low"] == 250
+    finally:
+        holder.close()
+        command.terminate()
+        command.wait(10)
