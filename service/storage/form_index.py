@@ -21,7 +21,9 @@ from service.storage import repository as repo
 
 RangeKey = tuple[str, str, date | None]  # measure, pins, event date: what the hard rules compare
 
-# Set in a session's info while its transaction has written something.
+# Set in a session's info once its transaction has flushed: a form is added through the ORM
+# (`repository.add_form`), so a transaction that may hold one has flushed. (The importer writes its
+# forms past the ORM, and keeps an index of its own.)
 _WROTE = "ceksilang.wrote"
 
 
