@@ -611,7 +611,9 @@ def _posted(
     # The group's latest claims and each related group's few, in one statement.
     limits = {r.group_id: RELATED_CLAIMS_PER_GROUP for r in related} | {group.id: MAX_GROUP_MATCHES}
     latest = repo.latest_claims_of_groups(session, limits, exclude=claim.id)
-    shown: dict[int, tuple[Claim, str]] = {other.id: (other, verdicts.CONFLICTS) for other in conflicting}
+    shown: dict[int, tuple[repo.ClaimRow, str]] = {
+        other.id: (other, verdicts.CONFLICTS) for other in conflicting
+    }
     for other in latest[group.id]:
         shown.setdefault(other.id, (other, verdicts.relation(mine, claim_view(other), window)))
     scores: dict[str, float] = {}  # a group's claims share a few forms between them
