@@ -49,8 +49,10 @@ limit_request_fields = 100
 limit_request_field_size = 8190
 
 # Prometheus counters shared by all workers: each writes its own files in this directory, which
-# /metrics reads together. A fresh one per server start, so no counts survive from a previous run.
+# /metrics reads together. A fresh one per server start, so no counts survive from a previous run;
+# one made here is removed when the server exits (one given by the environment is left to its owner).
 _metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+_made_metrics_dir = not _metrics_dir
 if not _metrics_dir:
     _metrics_dir = tempfile.mkdtemp(prefix="ceksilang-metrics-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = _metrics_dir
@@ -63,6 +65,11 @@ def on_starting(server: Any) -> None:
             shutil.rmtree(path)
         else:
             os.unlink(path)
+
+
+def on_exit(server: Any) -> None:
+    if _made_metrics_dir:
+        shutil.rmtree(_metrics_dir, ignore_errors=True)
 
 
 CHECKPOINT_EVERY_S = 1.0

@@ -35,9 +35,12 @@ def _claim(i: int) -> dict:
 
 
 def test_boot_migrates_an_empty_database_then_serves_with_the_production_config(tmp_path: Path) -> None:
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
     with fresh_database(tmp_path) as url:
-        server = Server(url, tmp_path, workers=2, env=PRODUCTION).start()
+        server = Server(url, tmp_path, workers=2, env={**PRODUCTION, "TMPDIR": str(scratch)}).start()
         try:
+            assert [p.name.startswith("ceksilang-metrics-") for p in scratch.iterdir()] == [True]
             ready = call(server.base, "GET", "/readyz")
             assert ready.body["revision"] == head_revision()
             assert call(server.base, "POST", "/claims", _claim(0)).status == 401
@@ -50,6 +53,7 @@ def test_boot_migrates_an_empty_database_then_serves_with_the_production_config(
             metrics = call(server.base, "GET", "/metrics").body.decode()
         finally:
             assert server.stop(signal.SIGTERM) == 0  # a graceful stop
+        assert list(scratch.iterdir()) == []  # the counters' files went with the server
         # Counters of both workers together (a worker alone would see about half).
         gets = re.search(
             r'ceksilang_http_requests_total\{method="GET",route="/claims",status="200"\} (\S+)', metrics
