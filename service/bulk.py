@@ -314,11 +314,16 @@ def _bring_groups_up_to_date(ctx: usecases.Context, session: Session, writer: _B
     for new in writer.claims:
         by_group[new.row["group_id"]].append(new)
     ids = sorted(by_group)
-    # Plain objects with a group's attributes; one statement writes them all.
-    groups = {gid: SimpleNamespace(**row._mapping) for gid, row in repo.group_rows(session, ids).items()}
+    # Plain objects with a group's attributes, but for the conflicts it lists: how many (`listed`),
+    # and the list itself only for the groups it may grow in; one statement writes them all.
+    rows = repo.group_rows(session, ids, conflicts=False)
+    groups = {gid: SimpleNamespace(**row._mapping) for gid, row in rows.items()}
     stored = [i for i in ids if i < writer.first_new_group]
     alerts = webhooks.any_registered(session)
-    with_room = [i for i in stored if len(groups[i].conflicts or []) < usecases.MAX_CONFLICTS_LISTED]
+    with_room = [i for i in stored if groups[i].listed < usecases.MAX_CONFLICTS_LISTED]
+    # Webhooks are told of a group as it stands, its full list too.
+    growing = stored if alerts else with_room
+    lists = repo.conflict_lists(session, [i for i in growing if groups[i].listed > 0])
     earlier: dict[int, list[Any]] = {}
     if not alerts:
         bounds = [_bounds(i, by_group[i]) for i in with_room]
@@ -332,35 +337,40 @@ def _bring_groups_up_to_date(ctx: usecases.Context, session: Session, writer: _B
         group = groups[group_id]
         if group_id in writer.topic_of_joined and group.topic_slug is None:
             group.topic_slug = writer.topic_of_joined[group_id]
-        listed = list(group.conflicts or [])
+        was_conflict = bool(group.conflict)
+        added: list[dict[str, Any]] = []
         pool = _EarlierClaims(usecases.claim_view(row) for row in earlier.get(group_id, []))
         for new in by_group[group_id]:
             claim = SimpleNamespace(**new.row)
             _count(tallies, claim)
             mine = usecases.claim_view(claim)
-            room = usecases.MAX_CONFLICTS_LISTED - len(listed)
+            room = usecases.MAX_CONFLICTS_LISTED - group.listed - len(added)
             if new.opened_group or (room <= 0 and not alerts):
                 pool.add(mine)
                 continue
             if alerts:
-                views = _told_to_webhooks(ctx, session, group, claim.id, room)
+                found = _conflicts_in_database(ctx, session, claim.id, room)
+                views = [usecases.claim_view(row) for row in found]
             else:
                 views = pool.conflicting(mine, room, window)
-            listed += usecases.conflicts_json(
+            added += usecases.conflicts_json(
                 verdicts.conflict_between(other, mine) for other in views[: max(room, 0)]
             )
+            if alerts and found:  # as POST: told with the group's list as it now stands
+                group.conflicts, group.conflict = lists.get(group_id, []) + added, True
+                if not was_conflict:
+                    webhooks.group_conflict(session, group)  # type: ignore[arg-type]
+                    was_conflict = True
+                _tell_webhooks(session, group, claim.id, found)
             pool.add(mine)
-        was_conflict = bool(group.conflict)
         group.size = (group.size or 0) + len(by_group[group_id])
         group.updated_at = now
         group.behind_since = group.behind_since or now  # counted at the end (`refresh_verdicts`)
-        if len(listed) != len(group.conflicts or []):
-            group.conflicts, group.conflict = listed, bool(listed)
+        if added:  # only a list with room grows: one read whole above, or none yet
+            group.conflicts, group.conflict = lists.get(group_id, []) + added, True
             with_new_conflicts.append(group)
         else:
             unchanged.append(group)
-        if group.conflict and not was_conflict and alerts:
-            webhooks.group_conflict(session, group)  # type: ignore[arg-type]
     repo.add_to_tallies(session, list(tallies.values()))
     repo.update_verdicts(
         session, with_new_conflicts,
@@ -376,29 +386,33 @@ def refresh_verdicts(ctx: usecases.Context, group_ids: Iterable[int], per_transa
     for start in range(0, len(ids), per_transaction):
         chunk = ids[start : start + per_transaction]
         with ctx.db.writing() as session:
-            groups = [SimpleNamespace(**row._mapping) for row in repo.group_rows(session, chunk).values()]
+            rows = repo.group_rows(session, chunk, conflicts=False).values()
+            groups = [SimpleNamespace(**row._mapping) for row in rows]
             tallies: dict[int, list[Any]] = defaultdict(list)
             for row in repo.tally_rows_of_groups(session, chunk):
                 if row.claims > 0:
                     tallies[row.group_id].append(row)
             estimates = repo.estimates(session)
-            alerts = webhooks.any_registered(session)
             for group in groups:
-                usecases.store_verdict(session, group, list(group.conflicts or []), tallies[group.id],  # type: ignore[arg-type]
-                                       estimates, alerts=alerts)  # fmt: skip
-            repo.update_verdicts(session, groups)
+                usecases.count_verdict(session, group, tallies[group.id], estimates)
+            repo.update_verdicts(session, groups, _COUNTED)
 
 
-def _told_to_webhooks(
-    ctx: usecases.Context, session: Session, group: Group, claim_id: int, room: int
-) -> list[verdicts.ClaimView]:
-    """As POST: the claim's conflicts looked up in the database, and told to webhooks."""
+# What counting a group's tallies changes (its conflicts are listed as its claims come).
+_COUNTED = ("size", "sources", "origins", "consensus", "updated_at", "consensus_at", "behind_since")
+
+
+def _conflicts_in_database(
+    ctx: usecases.Context, session: Session, claim_id: int, room: int
+) -> list[repo.ClaimRow]:
+    """As POST: the claim's conflicts with the earlier claims of its group, looked up in the database."""
     claim = session.get_one(Claim, claim_id)
-    limit = max(room, usecases.MAX_GROUP_MATCHES)
-    conflicting = usecases.conflicts_of(ctx, session, claim, limit, before=claim_id)
-    if conflicting:
-        webhooks.claim_conflicts(session, claim, group, conflicting[: usecases.MAX_GROUP_MATCHES])
-    return [usecases.claim_view(other) for other in conflicting]
+    return usecases.conflicts_of(ctx, session, claim, max(room, usecases.MAX_GROUP_MATCHES), before=claim_id)
+
+
+def _tell_webhooks(session: Session, group: Any, claim_id: int, conflicting: list[repo.ClaimRow]) -> None:
+    claim = session.get_one(Claim, claim_id)
+    webhooks.claim_conflicts(session, claim, group, conflicting[: usecases.MAX_GROUP_MATCHES])
 
 
 def _bounds(group_id: int, news: list[_New]) -> tuple[int, float | None, float | None, bool]:

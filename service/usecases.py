@@ -457,7 +457,7 @@ def _count_groups(
     counted = []
     for at in range(0, len(ids), _COUNT_CHUNK):
         chunk = ids[at : at + _COUNT_CHUNK]
-        rows = repo.group_rows(session, chunk)
+        rows = repo.group_rows(session, chunk, conflicts=False)
         tallies: dict[int, list[Any]] = {group_id: [] for group_id in chunk}
         for row in repo.tally_rows_of_groups(session, chunk):
             if row.claims > 0:
@@ -465,9 +465,7 @@ def _count_groups(
         for group_id in chunk:
             group = SimpleNamespace(**rows[group_id]._mapping)
             seen = group.updated_at
-            store_verdict(
-                session, group, list(group.conflicts or []), tallies[group_id], estimates, alerts=False
-            )  # type: ignore[arg-type]
+            count_verdict(session, group, tallies[group_id], estimates)
             counted.append((group, seen))
             if time.monotonic() > deadline:
                 return counted
@@ -527,6 +525,20 @@ def store_verdict(
     if tallies is None:
         session.flush()
         tallies = repo.tallies(session, group.id)
+    count_verdict(session, group, tallies, estimates)
+    group.conflicts = conflicts
+    group.conflict = bool(conflicts)
+    if group.conflict and not was_conflict and alerts:
+        webhooks.group_conflict(session, group)
+
+
+def count_verdict(
+    session: Session,
+    group: Any,
+    tallies: Sequence[Any],
+    estimates: dict[str, tuple[str, float]] | None = None,
+) -> None:
+    """The group's size, sources, origins and consensus from its tallies (its conflicts untouched)."""
     sources = {t.source_key for t in tallies}
     if group.preferred:  # an editor's ruling binds the consensus
         rows = repo.preferred_claim_rows(session, group.id)
@@ -547,13 +559,9 @@ def store_verdict(
     group.size = sum(t.claims for t in tallies)
     group.sources = len(sources)
     group.origins = len({t.origin_key for t in tallies})
-    group.conflicts = conflicts
-    group.conflict = bool(conflicts)
     group.consensus = _consensus_json(consensus)
     group.updated_at = group.consensus_at = utcnow()
     group.behind_since = None
-    if group.conflict and not was_conflict and alerts:
-        webhooks.group_conflict(session, group)
 
 
 def _backing(row: Any) -> verdicts.Backing:

@@ -909,13 +909,34 @@ def possibly_conflicting_rows_of_groups(
     return found
 
 
-def group_rows(session: Session, group_ids: Sequence[int]) -> dict[int, Any]:
-    """These groups as plain rows, by id."""
+def group_rows(session: Session, group_ids: Sequence[int], *, conflicts: bool = True) -> dict[int, Any]:
+    """These groups as plain rows, by id.
+
+    Without `conflicts`, a row has `listed`, how many conflicts the group lists, in place of the
+    list: up to a hundred conflicts in JSON, the costliest column to read by far, and one a caller
+    that leaves the list as it is need not read (`conflict_lists` reads it for the few that do).
+    """
+    table = Group.__table__
+    if conflicts:
+        columns: list[Any] = [table]
+    else:
+        listed = func.coalesce(func.json_array_length(table.c.conflicts), 0).label("listed")
+        columns = [c for c in table.c if c.name != "conflicts"] + [listed]
     ids = sorted(group_ids)
     found: dict[int, Any] = {}
     for start in range(0, len(ids), 500):
-        query = select(Group.__table__).where(Group.id.in_(ids[start : start + 500]))
+        query = select(*columns).where(table.c.id.in_(ids[start : start + 500]))
         found.update((row.id, row) for row in session.execute(query))
+    return found
+
+
+def conflict_lists(session: Session, group_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+    """The conflicts these groups list, by id."""
+    ids = sorted(group_ids)
+    found: dict[int, list[dict[str, Any]]] = {}
+    for start in range(0, len(ids), 500):
+        query = select(Group.id, Group.conflicts).where(Group.id.in_(ids[start : start + 500]))
+        found.update((row.id, list(row.conflicts or [])) for row in session.execute(query))
     return found
 
 
