@@ -243,7 +243,7 @@ def _store(
     topic_slug = slugify(data.topic) if data.topic else None
     measure = matching.measure_of(value.dimension, value.unit)
     found = repo.candidates(session, subject, measure, data.event_date, ctx.forms)
-    ranking = matching.rank(subject, measure, data.event_date, found)
+    ranking = matching.rank(subject, measure, data.event_date, found, related_limit=RELATED_GROUPS)
     fresh = ranking.join is None  # a new group: nothing in it to look up
     joined = session.get_one(Group, ranking.join.group_id) if ranking.join is not None else None
     # Topics are never deleted: a group of the topic shows it is stored.
@@ -613,8 +613,11 @@ def _posted(
         measure = matching.measure_of(claim.value_dimension, claim.value_unit)
         ctx.forms.catch_up(session)  # a reading session writes nothing
         candidates = repo.candidates(session, subject, measure, claim.event_date, ctx.forms)
-        related = [r for r in matching.rank(subject, measure, claim.event_date, candidates).related
-                   if r.group_id != group.id]  # fmt: skip
+        # One more than shown: the claim's own group may be among them.
+        ranking = matching.rank(
+            subject, measure, claim.event_date, candidates, related_limit=RELATED_GROUPS + 1
+        )
+        related = [r for r in ranking.related if r.group_id != group.id]
     related = related[:RELATED_GROUPS]
     # The group's latest claims and each related group's few, in one statement.
     limits = {r.group_id: RELATED_CLAIMS_PER_GROUP for r in related} | {group.id: MAX_GROUP_MATCHES}

@@ -10,6 +10,7 @@ an identity or the predicate's direction become *pins*, which must be equal befo
 
 from __future__ import annotations
 
+import heapq
 import re
 import tomllib
 import unicodedata
@@ -298,20 +299,74 @@ def can_join(subject: Subject, measure: str, event_date: date | None, candidate:
     )
 
 
-def rank(subject: Subject, measure: str, event_date: date | None, candidates: Iterable[Candidate]) -> Ranking:
-    """The group to join (best joinable match at or over the threshold) and the related groups."""
+def rank(
+    subject: Subject,
+    measure: str,
+    event_date: date | None,
+    candidates: Iterable[Candidate],
+    related_limit: int | None = None,
+) -> Ranking:
+    """The group to join (best joinable match at or over the threshold) and the related groups.
+
+    With `related_limit`, only the first that many related groups are wanted: candidates are then
+    scored from the highest character ratio down (an upper bound of `similarity`), and scoring
+    stops once no candidate left could change the join or those groups: below JOIN_THRESHOLD none
+    can be joined, so a group's score can only rise to the ratio bound, and once `related_limit` + 1
+    groups score above it the first of them are settled. The answer is the same as scoring all.
+    """
+    form = subject.form
+    bounded = sorted(
+        ((1.0 if cand.form == form else fuzz.ratio(form, cand.form, processor=None) / 100.0, n, cand)
+         for n, cand in enumerate(candidates) if cand.measure == measure),
+        key=lambda item: (-item[0], item[1]),
+    )  # fmt: skip
     best_by_group: dict[int, Scored] = {}
-    for cand in candidates:
-        if cand.measure != measure:
-            continue
-        score = similarity(subject.form, cand.form)
+    settled = _Settled(related_limit + 1) if related_limit is not None else None
+    for bound, _, cand in bounded:
+        if bound < RELATED_THRESHOLD:
+            break
+        if settled is not None and bound < JOIN_THRESHOLD and settled.above(bound):
+            break
+        score = _scored_within(form, cand.form, bound)
         if score < RELATED_THRESHOLD:
             continue
         joinable = score >= JOIN_THRESHOLD and can_join(subject, measure, event_date, cand)
         current = best_by_group.get(cand.group_id)
         if current is None or (joinable, score) > (current.joinable, current.similarity):
-            best_by_group[cand.group_id] = Scored(cand.group_id, round(score, 4), joinable)
+            best_by_group[cand.group_id] = scored = Scored(cand.group_id, round(score, 4), joinable)
+            if settled is not None:
+                settled.offer(scored)
     ordered = sorted(best_by_group.values(), key=lambda s: (-s.similarity, s.group_id))
     join = next((s for s in ordered if s.joinable), None)
     related = [s for s in ordered if join is None or s.group_id != join.group_id]
-    return Ranking(join, related)
+    return Ranking(join, related if related_limit is None else related[:related_limit])
+
+
+def _scored_within(a: str, b: str, chars: float) -> float:
+    """`similarity(a, b)` given rapidfuzz's ratio of the two (`chars`, 0..1)."""
+    if a == b:
+        return 1.0
+    if chars < RELATED_THRESHOLD:
+        return chars
+    return min(chars, word_agreement(a.split(), b.split()))
+
+
+class _Settled:
+    """Whether `count` groups score above a bound that only falls, as their scores are offered:
+    scores only rise once nothing left can be joined, so a group counted stays counted."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self.waiting: list[tuple[float, int]] = []  # (-score, group id): a heap, stale entries kept
+        self.counted: set[int] = set()
+
+    def offer(self, scored: Scored) -> None:
+        if scored.group_id not in self.counted:
+            heapq.heappush(self.waiting, (-scored.similarity, scored.group_id))
+
+    def above(self, bound: float) -> bool:
+        """Whether `count` groups score above any score up to `bound` (scores as rounded)."""
+        rounded = round(bound, 4)
+        while self.waiting and -self.waiting[0][0] > rounded:
+            self.counted.add(heapq.heappop(self.waiting)[1])
+        return len(self.counted) >= self.count

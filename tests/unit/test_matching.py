@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from service.domain.matching import (
     JOIN_THRESHOLD,
     RELATED_THRESHOLD,
     Candidate,
+    Subject,
     blocking_keys,
     load_lexicon,
     normalise_subject,
@@ -148,6 +151,58 @@ def test_rank_never_joins_across_a_hard_rule(unit: str, event_date: date | None,
     )
     ranking = rank(new, unit, event_date, [stored])
     assert ranking.join is None, why
+
+
+_WORDS = ("korban", "banjir", "bandang", "garut", "gempa", "cianjur", "tewas", "luka", "warga", "pengungsi",
+          "bajnir", "korbann", "2021", "2022")  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    mine=st.lists(st.sampled_from(_WORDS), min_size=3, max_size=6, unique=True),
+    stored=st.lists(
+        st.tuples(
+            st.integers(0, 2**6 - 1),  # which of the new subject's words the stored form keeps
+            st.lists(st.sampled_from(_WORDS), max_size=2),  # and words of its own
+            st.integers(1, 12),  # several forms a group, groups tied on a score
+            st.sampled_from([None, date(2022, 10, 13)]),  # joinable or not
+        ),
+        max_size=40,
+    ),
+    limit=st.integers(0, 4),
+)
+def test_rank_wanting_a_few_related_groups_answers_as_scoring_every_candidate(
+    mine: list[str], stored: list[tuple[int, list[str], int, date | None]], limit: int
+) -> None:
+    form = " ".join(sorted(mine))
+    new = Subject(form, form, "", False)
+    candidates = [
+        Candidate(group, " ".join(sorted([w for n, w in enumerate(mine) if kept >> n & 1] + extra)),
+                  "person", day, "", False)
+        for kept, extra, group, day in stored
+    ]  # fmt: skip
+    whole = rank(new, "person", None, candidates)
+    few = rank(new, "person", None, candidates, related_limit=limit)
+    assert few.join == whole.join
+    assert few.related == whole.related[:limit]
+
+
+def test_rank_wanting_one_related_group_still_breaks_ties_by_group_id() -> None:
+    """Groups 5 and 3 score the same, their characters' ratio (typos in every word): the first
+    related group is 3, though 5 is scored first."""
+    form = "banjir garut korban tewas"
+    typos = "bnajir gaurt korbna tewsa"
+    new = Subject(form, form, "", False)
+    candidates = [
+        Candidate(20, form, "person", None, "", False),  # joined
+        Candidate(5, typos, "person", None, "", False),
+        Candidate(3, typos, "person", None, "", False),
+        Candidate(8, "bandang banjir garut korban warga", "person", None, "", False),
+    ]
+    assert similarity(form, typos) == 0.84 < JOIN_THRESHOLD
+    ranking = rank(new, "person", None, candidates, related_limit=1)
+    assert ranking.join is not None and ranking.join.group_id == 20
+    assert [(r.group_id, r.similarity) for r in ranking.related] == [(3, 0.84)]
 
 
 def test_rank_sees_calls_on_other_dates_as_related_not_joined() -> None:
