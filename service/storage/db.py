@@ -39,6 +39,11 @@ SQLITE_AUTOCHECKPOINT_PAGES = 1000
 SQLITE_AUTOCHECKPOINT_PAGES_BEHIND = 10_000
 
 
+# Set in the info of a session that holds the writers' turn (`Database.writing`): nothing is
+# committed by anyone else while it lasts.
+WRITERS_TURN = "ceksilang.writers_turn"
+
+
 class Database:
     """One engine per app; `reading()` and `writing()` hand out sessions that own one transaction."""
 
@@ -81,6 +86,7 @@ class Database:
         with self._queue.turn(), self._writer() as session, session.begin():
             if not self.is_sqlite:
                 session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK_KEY})
+            session.info[WRITERS_TURN] = True
             yield session
 
     def checkpoint(self) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 from service.domain import matching
 from service.domain.matching import Subject
 from service.storage import repository as repo
+from service.storage.db import WRITERS_TURN
 
 RangeKey = tuple[str, str, date | None]  # measure, pins, event date: what the hard rules compare
 
@@ -27,15 +28,22 @@ RangeKey = tuple[str, str, date | None]  # measure, pins, event date: what the h
 _WROTE = "ceksilang.wrote"
 
 
+# Set in a session's info when an index caught up in it while it held the writers' turn and it has
+# written nothing since: the index then holds every form the session can see (`complete_for`).
+_COMPLETE = "ceksilang.forms_complete"
+
+
 @event.listens_for(Session, "after_flush")
 def _wrote(session: Session, flush_context: object) -> None:
     session.info[_WROTE] = True
+    session.info.pop(_COMPLETE, None)
 
 
 @event.listens_for(Session, "after_transaction_end")
 def _ended(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:
         session.info.pop(_WROTE, None)
+        session.info.pop(_COMPLETE, None)
 
 
 @dataclass
@@ -74,6 +82,14 @@ class FormIndex:
             for row in repo.joinable_forms_after(session, self.last_seen):
                 self.add((row.measure, row.pins, row.event_date), row.group_id, row.form)
                 self.last_seen = row.id
+            if session.info.get(WRITERS_TURN):
+                session.info[_COMPLETE] = self
+
+    def complete_for(self, session: Session) -> bool:
+        """Whether this index holds every form the session can see: it caught up in the session's
+        transaction under the writers' turn (no one else has committed a form since), and the
+        session has written nothing since (no form of its own that the index lacks)."""
+        return session.info.get(_COMPLETE) is self
 
     def add(self, key: RangeKey, group_id: int, form: str) -> None:
         found = self.ranges.get(key)

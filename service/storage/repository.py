@@ -170,13 +170,14 @@ def _indexed_forms_under_rules(
 ) -> RuleRange | None:
     """The range as `_forms_under_rules` reads it, from the index and the forms stored after it."""
     seen = index.last_seen  # read first: a form added to the index meanwhile is then read twice, never missed
+    complete = index.complete_for(session)
     known = index.under(key)
     group_ids: list[int] = []
     forms: list[str] = []
     if known is not None:
         count = len(known.group_ids)  # a form's group id is added after the form
         group_ids, forms = known.group_ids[:count], known.forms[:count]
-    for row in joinable_forms_after(session, seen, stream=False):
+    for row in () if complete else joinable_forms_after(session, seen, stream=False):
         if (row.measure, row.pins, row.event_date) == key:
             group_ids.append(row.group_id)
             forms.append(row.form)
@@ -774,19 +775,17 @@ def source_row(session: Session, key: str) -> Any | None:
 def joinable_forms_after(session: Session, last_id: int, *, stream: bool = True) -> Iterator[Any]:
     """Every form a subject could join (not generic) stored after form id `last_id`, in id order
     (`stream`: fetched ten thousand at a time, for a reader that may catch up on every form)."""
-    query = (
-        select(
-            SubjectForm.id,
-            SubjectForm.group_id,
-            SubjectForm.form,
-            SubjectForm.measure,
-            SubjectForm.pins,
-            SubjectForm.event_date,
-        )
-        .where(SubjectForm.id > last_id, SubjectForm.generic.is_(False))
-        .order_by(SubjectForm.id)
-    )
-    yield from session.execute(query.execution_options(yield_per=10_000) if stream else query)
+    query = _JOINABLE_FORMS_AFTER.execution_options(yield_per=10_000) if stream else _JOINABLE_FORMS_AFTER
+    yield from session.execute(query, {"last_id": last_id})
+
+
+# Run for every claim: built once.
+_JOINABLE_FORMS_AFTER = (
+    select(SubjectForm.id, SubjectForm.group_id, SubjectForm.form, SubjectForm.measure, SubjectForm.pins,
+           SubjectForm.event_date)
+    .where(SubjectForm.id > bindparam("last_id"), SubjectForm.generic.is_(False))
+    .order_by(SubjectForm.id)
+)  # fmt: skip
 
 
 def last_id(session: Session, model: type[Any]) -> int:

@@ -108,6 +108,31 @@ def test_a_transaction_that_wrote_reads_nothing_into_the_index(ctx) -> None:
     assert [f for r in index.ranges.values() for f in r.forms] == [committed.claim.subject_form]
 
 
+def test_the_index_alone_answers_a_writer_only_until_it_writes(ctx) -> None:
+    """Caught up under the writers' turn, the index holds every committed form and no other
+    writer can add one: candidates need not read the database. Once the transaction has written a
+    form of its own (an article's first claim), they must again, or its next claim about the same
+    subject would start a second group."""
+    usecases.warm(ctx)
+    article = [
+        usecases.prepare(ctx, ClaimIn().load({"subject": "korban tewas gempa Cianjur 2022", "value": value,
+                                              "source": {"name": "Kompas"}, "as_of": day}))
+        for value, day in (("310 orang", "2022-11-22"), ("318 orang", "2022-11-23"))
+    ]  # fmt: skip
+    with ctx.db.reading() as session:
+        ctx.forms.catch_up(session)
+        assert not ctx.forms.complete_for(session)  # a reader holds no turn: others may commit
+    with ctx.db.writing() as session:
+        ctx.forms.catch_up(session)
+        assert ctx.forms.complete_for(session)
+        first, _, _ = usecases._store(ctx, session, article[0])
+        assert not ctx.forms.complete_for(session)
+        second, _, _ = usecases._store(ctx, session, article[1])
+    assert second.group_id == first.group_id
+    with ctx.db.writing() as session:
+        assert not ctx.forms.complete_for(session)  # a new transaction: caught up again first
+
+
 def test_a_server_process_starts_though_the_database_does_not_answer(ctx, tmp_path, caplog) -> None:
     away = usecases.Context(
         Database(f"sqlite:///{tmp_path}"), ctx.lexicon, ctx.conflict_window_days
