@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import bindparam, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from service import background
@@ -87,14 +87,16 @@ def any_registered(session: Session) -> bool:
     return session.scalar(select(Webhook.id).limit(1)) is not None
 
 
+# Run for every claim that conflicts: built once.
+_WANTED = select(Webhook.id).where(
+    or_(Webhook.topic_slug.is_(None), Webhook.topic_slug == bindparam("topic_slug"))
+)
+
+
 def _emit(session: Session, kind: str, topic_slug: str | None, payload: Callable[[], dict[str, Any]]) -> None:
     """Store the event and one delivery per webhook that wants it; nothing when none does, and
     then its payload is not even built."""
-    wanted = list(
-        session.scalars(
-            select(Webhook.id).where(or_(Webhook.topic_slug.is_(None), Webhook.topic_slug == topic_slug))
-        )
-    )
+    wanted = list(session.scalars(_WANTED, {"topic_slug": topic_slug}))
     if not wanted:
         return
     now = utcnow()

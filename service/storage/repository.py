@@ -71,7 +71,13 @@ class Page:
 
 
 def claim_by_fingerprint(session: Session, fingerprint: str) -> Claim | None:
-    return session.scalars(select(Claim).where(Claim.fingerprint == fingerprint)).one_or_none()
+    """The claim stored with this fingerprint: looked up by its id first, for nearly every claim
+    posted is new and needs no ORM object built."""
+    found = session.execute(_CLAIM_ID_BY_FINGERPRINT, {"fingerprint": fingerprint}).scalar()
+    return None if found is None else session.get(Claim, found)
+
+
+_CLAIM_ID_BY_FINGERPRINT = select(Claim.id).where(Claim.fingerprint == bindparam("fingerprint"))
 
 
 def fingerprints_present(session: Session, fingerprints: list[str]) -> set[str]:
@@ -775,8 +781,12 @@ def source_row(session: Session, key: str) -> Any | None:
 def joinable_forms_after(session: Session, last_id: int, *, stream: bool = True) -> Iterator[Any]:
     """Every form a subject could join (not generic) stored after form id `last_id`, in id order
     (`stream`: fetched ten thousand at a time, for a reader that may catch up on every form)."""
-    query = _JOINABLE_FORMS_AFTER.execution_options(yield_per=10_000) if stream else _JOINABLE_FORMS_AFTER
-    yield from session.execute(query, {"last_id": last_id})
+    if stream:  # past the ORM: its callers (FormIndex.catch_up) have nothing pending to flush
+        yield from session.connection().execute(
+            _JOINABLE_FORMS_AFTER, {"last_id": last_id}, execution_options={"yield_per": 10_000}
+        )
+    else:
+        yield from session.execute(_JOINABLE_FORMS_AFTER, {"last_id": last_id})
 
 
 # Run for every claim: built once.
