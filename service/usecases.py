@@ -201,11 +201,12 @@ def post_claim(ctx: Context, data: ClaimInput) -> PostedClaim:
         ctx.forms.catch_up(session)  # before anything is written: see FormIndex
         existing = repo.claim_by_fingerprint(session, ready.fingerprint)
         if existing is None:
-            claim, related, conflicting = _store(ctx, session, ready)
+            stored = _store(ctx, session, ready)
     with ctx.db.reading() as session:
         if existing is not None:
             return _answer(ctx, session, existing)
-        return _posted(ctx, session, claim, related, conflicting, created=True, group=claim.group)
+        return _posted(ctx, session, stored.claim, stored.related, stored.conflicting, created=True,
+                       group=stored.group)  # fmt: skip
 
 
 def _answer(ctx: Context, session: Session, existing: Claim) -> PostedClaim:
@@ -236,16 +237,33 @@ def prepared(data: ClaimInput, value: Value, subject: Subject) -> Prepared:
     return Prepared(data, value, subject, as_of, fingerprint(data, value, as_of))
 
 
-def _store(
-    ctx: Context, session: Session, ready: Prepared, placement: Placement | None = None
-) -> tuple[Claim, list[matching.Scored], list[repo.ClaimRow]]:
+class Stored(NamedTuple):
+    """A claim as `_store` wrote it: its row, its group's (as the transaction leaves it), the related
+    groups it was ranked beside, and the earlier claims it conflicts with."""
+
+    claim: Any
+    group: Any
+    related: list[matching.Scored]
+    conflicting: list[repo.ClaimRow]
+
+
+def _store(ctx: Context, session: Session, ready: Prepared, placement: Placement | None = None) -> Stored:
+    """Match the claim, store it in the group it joins or a new one, and count it in.
+
+    Rows are written as they are, past the ORM's unit of work: the claim by one INSERT that returns
+    its row, the group by one UPDATE of what its verdict changed (`repository.update_verdicts`).
+    """
     data, value, subject = ready.data, ready.value, ready.subject
     topic_slug = slugify(data.topic) if data.topic else None
     measure = matching.measure_of(value.dimension, value.unit)
     found = repo.candidates(session, subject, measure, data.event_date, ctx.forms)
     ranking = matching.rank(subject, measure, data.event_date, found, related_limit=RELATED_GROUPS)
     fresh = ranking.join is None  # a new group: nothing in it to look up
-    joined = session.get_one(Group, ranking.join.group_id) if ranking.join is not None else None
+    joined = None
+    if ranking.join is not None:
+        joined = SimpleNamespace(
+            **repo.group_rows(session, [ranking.join.group_id])[ranking.join.group_id]._mapping
+        )
     # Topics are never deleted: a group of the topic shows it is stored.
     if data.topic and topic_slug and (joined is None or joined.topic_slug != topic_slug):
         repo.ensure_topic(session, topic_slug, data.topic)
@@ -255,29 +273,26 @@ def _store(
             group.topic_slug = topic_slug
         similarity = ranking.join.similarity if ranking.join else None
     else:
-        group = Group(
-            label=data.subject,
-            topic_slug=topic_slug or None,
-            dimension=value.dimension,
-            unit=value.unit,
-            event_date=data.event_date,
-        )
-        session.add(group)
+        columns = {"label": data.subject, "topic_slug": topic_slug or None, "dimension": value.dimension,
+                   "unit": value.unit, "event_date": data.event_date}  # fmt: skip
+        group = SimpleNamespace(**repo.insert_group(session, columns)._mapping)
         similarity = None
-    claim = Claim(**claim_fields(ready, topic_slug, similarity), group=group)
+    row = claim_fields(ready, topic_slug, similarity)
+    row["group_id"] = group.id
     if placement is not None:
-        claim.document_id, claim.value_start, claim.value_end = placement
+        row["document_id"], row["value_start"], row["value_end"] = placement
     if not fresh and data.origin is None:
-        claim.copy_of, claim.origin = _copied(session, group, claim.source_key, data.quote)
-    session.add(claim)
+        row["copy_of"], row["origin"] = _copied(session, group, row["source_key"], data.quote)
+    claim = repo.insert_claim(session, row)
     # The candidates are stored forms: one of the joined group in the very same words is there already.
     if fresh or not any(c.group_id == group.id and c.form == subject.form for c in found):
         repo.add_form(session, group, subject, new_group=fresh)
-    session.flush()
+        session.flush()
     conflicting = _count_in(ctx, session, group, claim, new_group=fresh)
+    repo.update_verdicts(session, [group])
     if conflicting:  # told to webhooks in this transaction: committed with the claim, or not at all
-        webhooks.claim_conflicts(session, claim, group, conflicting)
-    return claim, ranking.related, conflicting
+        webhooks.claim_conflicts(session, claim, group, conflicting)  # type: ignore[arg-type]
+    return Stored(claim, group, ranking.related, conflicting)
 
 
 def claim_fields(ready: Prepared, topic_slug: str | None, similarity: float | None) -> dict[str, Any]:

@@ -213,7 +213,19 @@ def _keyed_candidates(
     return [Candidate(*row) for row in rows]
 
 
-def add_form(session: Session, group: Group, subject: Subject, *, new_group: bool = False) -> None:
+def insert_group(session: Session, columns: dict[str, Any]) -> Any:
+    """A new group's row, as stored (its defaults filled in)."""
+    table = Group.__table__
+    return session.connection().execute(insert(table).values(**columns).returning(*table.c)).one()
+
+
+def insert_claim(session: Session, columns: dict[str, Any]) -> Any:
+    """A new claim's row, as stored (its defaults filled in): what an answer shows of it."""
+    table = Claim.__table__
+    return session.connection().execute(insert(table).values(**columns).returning(*table.c)).one()
+
+
+def add_form(session: Session, group: Any, subject: Subject, *, new_group: bool = False) -> None:
     """Index a subject form of the group unless the group already has it (a new group has none)."""
     if not new_group:
         exists = session.scalar(
@@ -223,7 +235,7 @@ def add_form(session: Session, group: Group, subject: Subject, *, new_group: boo
             return
     measure = measure_of(group.dimension, group.unit)
     form = SubjectForm(
-        group=group,
+        group_id=group.id,
         form=subject.form,
         measure=measure,
         event_date=group.event_date,

@@ -125,9 +125,9 @@ def test_the_index_alone_answers_a_writer_only_until_it_writes(ctx) -> None:
     with ctx.db.writing() as session:
         ctx.forms.catch_up(session)
         assert ctx.forms.complete_for(session)
-        first, _, _ = usecases._store(ctx, session, article[0])
+        first = usecases._store(ctx, session, article[0]).claim
         assert not ctx.forms.complete_for(session)
-        second, _, _ = usecases._store(ctx, session, article[1])
+        second = usecases._store(ctx, session, article[1]).claim
     assert second.group_id == first.group_id
     with ctx.db.writing() as session:
         assert not ctx.forms.complete_for(session)  # a new transaction: caught up again first
