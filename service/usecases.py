@@ -261,9 +261,7 @@ def _store(ctx: Context, session: Session, ready: Prepared, placement: Placement
     fresh = ranking.join is None  # a new group: nothing in it to look up
     joined = None
     if ranking.join is not None:
-        joined = SimpleNamespace(
-            **repo.group_rows(session, [ranking.join.group_id])[ranking.join.group_id]._mapping
-        )
+        joined = SimpleNamespace(**repo.group_row(session, ranking.join.group_id)._mapping)
     # Topics are never deleted: a group of the topic shows it is stored.
     if data.topic and topic_slug and (joined is None or joined.topic_slug != topic_slug):
         repo.ensure_topic(session, topic_slug, data.topic)

@@ -215,14 +215,23 @@ def _keyed_candidates(
 
 def insert_group(session: Session, columns: dict[str, Any]) -> Any:
     """A new group's row, as stored (its defaults filled in)."""
-    table = Group.__table__
-    return session.connection().execute(insert(table).values(**columns).returning(*table.c)).one()
+    return session.connection().execute(_INSERT_GROUP, columns).one()
 
 
 def insert_claim(session: Session, columns: dict[str, Any]) -> Any:
     """A new claim's row, as stored (its defaults filled in): what an answer shows of it."""
-    table = Claim.__table__
-    return session.connection().execute(insert(table).values(**columns).returning(*table.c)).one()
+    return session.connection().execute(_INSERT_CLAIM, columns).one()
+
+
+def group_row(session: Session, group_id: int) -> Any:
+    """One group as a plain row."""
+    return session.connection().execute(_GROUP_BY_ID, {"group_id": group_id}).one()
+
+
+# Run for every claim posted: built once (each compiled once for the columns given).
+_INSERT_GROUP = insert(Group.__table__).returning(*Group.__table__.c)
+_INSERT_CLAIM = insert(Claim.__table__).returning(*Claim.__table__.c)
+_GROUP_BY_ID = select(Group.__table__).where(Group.__table__.c.id == bindparam("group_id"))
 
 
 def add_form(session: Session, group: Any, subject: Subject, *, new_group: bool = False) -> None:
@@ -982,14 +991,18 @@ def update_verdicts(
     """Write these verdict columns of groups held as plain objects (see `group_rows`)."""
     if not groups:
         return
+    rows = [{"group_id": g.id, **{f"new_{name}": getattr(g, name) for name in columns}} for g in groups]
+    session.connection().execute(_verdict_update(tuple(columns)), rows)
+
+
+@lru_cache(maxsize=16)
+def _verdict_update(columns: tuple[str, ...]) -> Any:
     table = Group.__table__
-    statement = (
+    return (
         update(table)
         .where(table.c.id == bindparam("group_id"))
         .values({name: bindparam(f"new_{name}") for name in columns})
     )
-    rows = [{"group_id": g.id, **{f"new_{name}": getattr(g, name) for name in columns}} for g in groups]
-    session.connection().execute(statement, rows)
 
 
 def set_counted(session: Session, counted: Sequence[tuple[Any, datetime]], counted_at: datetime) -> None:
