@@ -256,9 +256,12 @@ def word_agreement(a: list[str], b: list[str]) -> float:
             left.remove(word)
             matched += 1
             continue
-        best = max(left, key=lambda other: OSA.normalized_similarity(word, other), default=None)
-        if best is not None and OSA.normalized_similarity(word, best) >= WORD_MATCH:
-            left.remove(best)
+        if not left:
+            continue
+        # The closest word left (the first of equals), in one call for all of them.
+        best = process.extractOne(word, left, scorer=OSA.normalized_similarity, score_cutoff=WORD_MATCH)
+        if best is not None:
+            del left[best[2]]
             matched += 1
     return 2 * matched / (len(a) + len(b))
 

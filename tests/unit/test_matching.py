@@ -7,10 +7,12 @@ from datetime import date
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from rapidfuzz.distance import OSA
 
 from service.domain.matching import (
     JOIN_THRESHOLD,
     RELATED_THRESHOLD,
+    WORD_MATCH,
     Candidate,
     Subject,
     blocking_keys,
@@ -19,6 +21,7 @@ from service.domain.matching import (
     rank,
     similarity,
     tokenize,
+    word_agreement,
 )
 
 LEX = load_lexicon()
@@ -185,6 +188,32 @@ def test_rank_wanting_a_few_related_groups_answers_as_scoring_every_candidate(
     few = rank(new, "person", None, candidates, related_limit=limit)
     assert few.join == whole.join
     assert few.related == whole.related[:limit]
+
+
+def _word_agreement_by_hand(a: list[str], b: list[str]) -> float:
+    """The definition: each word of `a` takes an equal word of `b`, else the closest one left (the
+    first of equals) when within WORD_MATCH."""
+    if not a or not b:
+        return 0.0
+    left, matched = list(b), 0
+    for word in a:
+        scores = [OSA.normalized_similarity(word, other) for other in left]
+        if word in left:
+            left.remove(word)
+            matched += 1
+        elif scores and max(scores) >= WORD_MATCH:
+            del left[scores.index(max(scores))]
+            matched += 1
+    return 2 * matched / (len(a) + len(b))
+
+
+_TYPOS = (*_WORDS, "korbn", "gaurt", "garuts", "tewaz")  # words within WORD_MATCH of others
+
+
+@settings(max_examples=400, deadline=None)
+@given(a=st.lists(st.sampled_from(_TYPOS), max_size=6), b=st.lists(st.sampled_from(_TYPOS), max_size=6))
+def test_word_agreement_is_its_definition(a: list[str], b: list[str]) -> None:
+    assert word_agreement(a, b) == _word_agreement_by_hand(a, b)
 
 
 def test_rank_wanting_one_related_group_still_breaks_ties_by_group_id() -> None:
