@@ -286,11 +286,18 @@ def _store(ctx: Context, session: Session, ready: Prepared, placement: Placement
     if fresh or not any(c.group_id == group.id and c.form == subject.form for c in found):
         repo.add_form(session, group, subject, new_group=fresh)
         session.flush()
+    listed = len(group.conflicts or [])
     conflicting = _count_in(ctx, session, group, claim, new_group=fresh)
-    repo.update_verdicts(session, [group])
+    # A claim only ever adds to the list: a list as long as it was is the same list, not written again
+    # (a much-disputed group's is a hundred conflicts).
+    same_list = len(group.conflicts or []) == listed
+    repo.update_verdicts(session, [group], _ALL_BUT_THE_LIST if same_list else repo.VERDICT_COLUMNS)
     if conflicting:  # told to webhooks in this transaction: committed with the claim, or not at all
         webhooks.claim_conflicts(session, claim, group, conflicting)  # type: ignore[arg-type]
     return Stored(claim, group, ranking.related, conflicting)
+
+
+_ALL_BUT_THE_LIST = tuple(name for name in repo.VERDICT_COLUMNS if name != "conflicts")
 
 
 def claim_fields(ready: Prepared, topic_slug: str | None, similarity: float | None) -> dict[str, Any]:

@@ -971,7 +971,7 @@ def conflict_lists(session: Session, group_ids: Sequence[int]) -> dict[int, list
 
 
 # What a group's verdict changes, written for many groups in one statement.
-_VERDICT_COLUMNS = (
+VERDICT_COLUMNS = (
     "topic_slug",
     "size",
     "sources",
@@ -986,7 +986,7 @@ _VERDICT_COLUMNS = (
 
 
 def update_verdicts(
-    session: Session, groups: Sequence[Any], columns: Sequence[str] = _VERDICT_COLUMNS
+    session: Session, groups: Sequence[Any], columns: Sequence[str] = VERDICT_COLUMNS
 ) -> None:
     """Write these verdict columns of groups held as plain objects (see `group_rows`)."""
     if not groups:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
+from sqlalchemy import event
 
 from schemas import ClaimIn
 from service import usecases
@@ -57,3 +58,31 @@ def test_incremental_verdicts_match_a_full_recomputation(ctx, monkeypatch, seed:
     assert stored <= expected_pairs
     assert len(stored) == min(cap, len(expected_pairs))
     assert consensus == expected_consensus
+
+
+def test_a_claim_that_adds_no_conflict_leaves_the_stored_list_unwritten(ctx) -> None:
+    """The group's UPDATE carries its list of conflicts only when the claim added to it."""
+    updates: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany) -> None:
+        if statement.startswith("UPDATE groups"):
+            updates.append(statement)
+
+    def post(value: str, source: str) -> usecases.PostedClaim:
+        return usecases.post_claim(ctx, ClaimIn().load({"subject": SUBJECT, "value": value,
+                                                        "source": {"name": source}}))  # fmt: skip
+
+    post("1.000 orang", "Kompas")
+    event.listen(ctx.db.engine, "before_cursor_execute", seen)
+    try:
+        agreeing = post("1.000 orang", "Tempo")
+        assert updates and all("conflicts=" not in u for u in updates)
+        updates.clear()
+        disputing = post("5.000 orang", "Detik")
+        assert any("conflicts=" in u for u in updates)
+    finally:
+        event.remove(ctx.db.engine, "before_cursor_execute", seen)
+    assert not agreeing.group.conflicts
+    assert disputing.group.conflict and len(disputing.group.conflicts) == 2
+    with ctx.db.reading() as session:
+        assert len(session.get_one(Group, disputing.group.id).conflicts) == 2
