@@ -340,9 +340,11 @@ def _bring_groups_up_to_date(ctx: usecases.Context, session: Session, writer: _B
         was_conflict = bool(group.conflict)
         added: list[dict[str, Any]] = []
         pool = _EarlierClaims(usecases.claim_view(row) for row in earlier.get(group_id, []))
+        group.size = group.size or 0
         for new in by_group[group_id]:
             claim = SimpleNamespace(**new.row)
             _count(tallies, claim)
+            group.size += 1  # as POST tells webhooks: the claim counted in
             mine = usecases.claim_view(claim)
             room = usecases.MAX_CONFLICTS_LISTED - group.listed - len(added)
             if new.opened_group or (room <= 0 and not alerts):
@@ -363,7 +365,6 @@ def _bring_groups_up_to_date(ctx: usecases.Context, session: Session, writer: _B
                     was_conflict = True
                 _tell_webhooks(session, group, claim.id, found)
             pool.add(mine)
-        group.size = (group.size or 0) + len(by_group[group_id])
         group.updated_at = now
         group.behind_since = group.behind_since or now  # counted at the end (`refresh_verdicts`)
         if added:  # only a list with room grows: one read whole above, or none yet

@@ -87,15 +87,15 @@ def _loaded(bodies: list[dict[str, Any]]) -> list[tuple[int, usecases.ClaimInput
 
 
 def _events(ctx) -> Counter:
-    """The webhook events written: their kind, for a claim's conflicts which claims, and the group's
-    conflicts as told (how many it listed then)."""
+    """The webhook events written: their kind, for a claim's conflicts which claims, and the group as
+    told (its size and how many conflicts it listed then)."""
     with ctx.db.reading() as session:
         fp = dict(session.execute(select(Claim.id, Claim.fingerprint)).all())
         events = session.scalars(select(OutboxEvent)).all()
         return Counter(
             (e.type, fp[int(e.payload["claim"]["id"])] if "claim" in e.payload else None,
              frozenset(fp[int(c["id"])] for c in e.payload.get("conflicts_with", [])),
-             e.payload["group"]["conflict"], len(e.payload["group"]["conflicts"]))
+             e.payload["group"]["conflict"], len(e.payload["group"]["conflicts"]), e.payload["group"]["size"])
             for e in events
         )  # fmt: skip
 
