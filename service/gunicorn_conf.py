@@ -51,8 +51,8 @@ limit_request_field_size = 8190
 # Prometheus counters shared by all workers: each writes its own files in this directory, which
 # /metrics reads together. A fresh one per server start, so no counts survive from a previous run.
 # One made here is removed when the server exits; one given by the environment is left to its owner.
-# The mark is kept in the environment, so the config read again (HUP) or a master re-executed from
-# this one (USR2) knows the directory for the server's own.
+# The mark is kept in the environment, so that the directory stays the server's own however often
+# its config is read.
 _OWN_METRICS_DIR = "CEKSILANG_OWN_METRICS_DIR"
 _metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
 if not _metrics_dir:
@@ -70,9 +70,9 @@ def on_starting(server: Any) -> None:
 
 
 def on_exit(server: Any) -> None:
-    # A master that re-executed itself (USR2) leaves the directory to the new one, which goes on with it.
-    handed_on = bool(getattr(server, "reexec_pid", 0))
-    if os.environ.get(_OWN_METRICS_DIR) == _metrics_dir and not handed_on:
+    # A master re-executed by USR2 starts with the environment gunicorn started with, so it makes a
+    # directory of its own: each master removes its own.
+    if os.environ.get(_OWN_METRICS_DIR) == _metrics_dir:
         shutil.rmtree(_metrics_dir, ignore_errors=True)
 
 

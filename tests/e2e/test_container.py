@@ -6,7 +6,9 @@ environment (production, JSON logs, a key), against an empty or an existing data
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
 import signal
 import subprocess
@@ -88,6 +90,48 @@ def test_a_reloaded_server_still_removes_its_counters_directory(tmp_path: Path) 
             assert len(list(scratch.iterdir())) == 1
         finally:
             assert server.stop(signal.SIGTERM) == 0
+        assert list(scratch.iterdir()) == []
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            if int(stat.read_text().rpartition(")")[2].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+    return found
+
+
+def test_masters_of_a_usr2_upgrade_each_remove_their_own_counters_directory(tmp_path: Path) -> None:
+    """USR2 starts a new master beside the old one, with the environment gunicorn started with: it
+    counts into a directory of its own. Each master removes its own when it stops, and only its own."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    with fresh_database(tmp_path) as url:
+        server = Server(url, tmp_path, workers=1, env={**PRODUCTION, "TMPDIR": str(scratch)}).start()
+        try:
+            assert server.process is not None
+            old = server.process.pid
+            server.process.send_signal(signal.SIGUSR2)
+            deadline = time.monotonic() + 30
+            successor = None
+            while successor is None and time.monotonic() < deadline:
+                # the new master is the old one's child that has workers of its own
+                successor = next((pid for pid in _children(old) if _children(pid)), None)
+                time.sleep(0.1)
+            assert successor is not None
+            os.kill(old, signal.SIGTERM)
+            assert server.process.wait(timeout=30) == 0
+            assert call(server.base, "GET", "/readyz").status == 200  # the new master, same socket
+            assert len(list(scratch.iterdir())) == 1  # the old master's went with it
+            os.kill(successor, signal.SIGTERM)
+            deadline = time.monotonic() + 30
+            while Path(f"/proc/{successor}").exists() and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert not Path(f"/proc/{successor}").exists()
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(old, signal.SIGKILL)
         assert list(scratch.iterdir()) == []
 
 
