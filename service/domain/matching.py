@@ -226,12 +226,7 @@ def similarity(a: str, b: str) -> float:
     sorted) and so must the words: one differing word among three ("tentara AS di Polandia" vs
     "... di Rumania") scores the share of words both sides have, however long the shared ones are.
     """
-    if a == b:
-        return 1.0
-    chars = fuzz.ratio(a, b, processor=None) / 100.0
-    if chars < RELATED_THRESHOLD:
-        return chars
-    return min(chars, word_agreement(a.split(), b.split()))
+    return _scored_within(a, b, fuzz.ratio(a, b, processor=None) / 100.0)
 
 
 def within_reach(form: str, forms: Sequence[str], threshold: float = RELATED_THRESHOLD) -> list[int]:
