@@ -51,13 +51,13 @@ limit_request_field_size = 8190
 # Prometheus counters shared by all workers: each writes its own files in this directory, which
 # /metrics reads together. A fresh one per server start, so no counts survive from a previous run.
 # One made here is removed when the server exits; one given by the environment is left to its owner.
-# The mark is kept in the environment, so that the directory stays the server's own however often
-# its config is read.
-_OWN_METRICS_DIR = "CEKSILANG_OWN_METRICS_DIR"
+# (This module is imported once per master: a reload keeps it, and a master re-executed by USR2
+# starts from the environment gunicorn started with, so it makes a directory of its own.)
 _metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+_made_metrics_dir = not _metrics_dir
 if not _metrics_dir:
     _metrics_dir = tempfile.mkdtemp(prefix="ceksilang-metrics-")
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = os.environ[_OWN_METRICS_DIR] = _metrics_dir
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = _metrics_dir
 
 
 def on_starting(server: Any) -> None:
@@ -70,9 +70,7 @@ def on_starting(server: Any) -> None:
 
 
 def on_exit(server: Any) -> None:
-    # A master re-executed by USR2 starts with the environment gunicorn started with, so it makes a
-    # directory of its own: each master removes its own.
-    if os.environ.get(_OWN_METRICS_DIR) == _metrics_dir:
+    if _made_metrics_dir:
         shutil.rmtree(_metrics_dir, ignore_errors=True)
 
 

@@ -71,28 +71,6 @@ def test_boot_migrates_an_empty_database_then_serves_with_the_production_config(
         assert "desk-key" not in server.log()
 
 
-def test_a_reloaded_server_still_removes_its_counters_directory(tmp_path: Path) -> None:
-    """After a reload (HUP: new workers, the directory already in the environment) the directory
-    is still the server's own, and goes when the server stops."""
-    scratch = tmp_path / "tmp"
-    scratch.mkdir()
-    with fresh_database(tmp_path) as url:
-        server = Server(url, tmp_path, workers=1, env={**PRODUCTION, "TMPDIR": str(scratch)}).start()
-        try:
-            before = server.worker_pids()
-            assert server.process is not None
-            server.process.send_signal(signal.SIGHUP)
-            deadline = time.monotonic() + 30
-            while server.worker_pids() in ([], before) and time.monotonic() < deadline:
-                time.sleep(0.1)
-            assert server.worker_pids() not in ([], before)  # new workers, from the config read again
-            server.wait_until_ready()
-            assert len(list(scratch.iterdir())) == 1
-        finally:
-            assert server.stop(signal.SIGTERM) == 0
-        assert list(scratch.iterdir()) == []
-
-
 def _children(pid: int) -> list[int]:
     found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
