@@ -134,18 +134,20 @@ def candidates(
                 Candidate(group_ids[i], forms[i], measure, event_date, subject.pins, False)
                 for i in within_reach(subject.form, forms)
             ]
-    same_words = session.execute(
-        select(*_CANDIDATE_COLUMNS)
-        .where(SubjectForm.measure == measure, SubjectForm.form == subject.form)
-        .order_by(SubjectForm.id.desc())
-        .limit(SAME_WORDS_LIMIT)
-    )
+    same_words = session.execute(_SAME_WORDS, {"measure": measure, "form": subject.form})
     found += [Candidate(*row) for row in same_words]
     return found
 
 
 _CANDIDATE_COLUMNS = (SubjectForm.group_id, SubjectForm.form, SubjectForm.measure, SubjectForm.event_date,
                       SubjectForm.pins, SubjectForm.generic)  # fmt: skip
+# Run for every claim: built once.
+_SAME_WORDS = (
+    select(*_CANDIDATE_COLUMNS)
+    .where(SubjectForm.measure == bindparam("measure"), SubjectForm.form == bindparam("form"))
+    .order_by(SubjectForm.id.desc())
+    .limit(SAME_WORDS_LIMIT)
+)
 
 # The group ids and the forms of one range of the hard rules, position by position.
 RuleRange = tuple[Sequence[int], Sequence[str]]
@@ -529,13 +531,16 @@ _TALLY_ROW = tuple(getattr(GroupTally, name) for name in TallyRow._fields[:-2])
 def tallies(session: Session, group_id: int) -> list[TallyRow]:
     """Every tally of a group, with its source's estimate, so that weighing the consensus takes no
     query of its own."""
-    query = (
-        select(*_TALLY_ROW, Source.name.label("estimated_name"), Source.reliability)
-        .outerjoin(Source, Source.key == GroupTally.source_key)
-        .where(GroupTally.group_id == group_id)
-        .order_by(GroupTally.id)
-    )
-    return [TallyRow._make(row) for row in session.execute(query)]
+    return [TallyRow._make(row) for row in session.execute(_TALLIES, {"group_id": group_id})]
+
+
+# Run for most claims (a small group's consensus is counted anew by each): built once.
+_TALLIES = (
+    select(*_TALLY_ROW, Source.name.label("estimated_name"), Source.reliability)
+    .outerjoin(Source, Source.key == GroupTally.source_key)
+    .where(GroupTally.group_id == bindparam("group_id"))
+    .order_by(GroupTally.id)
+)
 
 
 def active_claims_of_groups(session: Session, group_ids: Sequence[int]) -> dict[int, list[Claim]]:
