@@ -208,3 +208,23 @@ def test_text_search_takes_wildcards_literally(client) -> None:
     assert client.get("/claims?q=%25").get_json()["total"] == 0
     assert client.get("/claims?q=_").get_json()["total"] == 0
     assert client.get("/claims?q=tentara").get_json()["total"] == 1
+
+
+def test_request_schemas_are_made_once_not_for_each_request(client, monkeypatch) -> None:
+    import schemas
+
+    assert post(client, value="94.000").status_code == 201  # a nested schema is made on first use
+    made: list[type] = []
+    for schema in (schemas.ClaimIn, schemas.SourceIn):
+        made_before = schema.__init__
+
+        def counting(self, *args, _init=made_before, **kwargs) -> None:  # type: ignore[no-untyped-def]
+            made.append(type(self))
+            _init(self, *args, **kwargs)
+
+        monkeypatch.setattr(schema, "__init__", counting)
+    first = post(client, value="100.000", source={"name": "Kompas.com"})
+    again = post(client, value="lebih dari 100.000", source={"name": "Pos-Kupang.com"})
+    bad = post(client, value="")
+    assert (first.status_code, again.status_code, bad.status_code) == (201, 201, 422)
+    assert made == []
