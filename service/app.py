@@ -17,6 +17,7 @@ from service import errors
 from service.config import Config
 from service.domain.matching import load_lexicon
 from service.http import guard, observability, views
+from service.http.encoding import JSONProvider
 from service.http.problems import ProblemResponses, as_problem
 from service.storage.db import Database
 from service.ui import views as ui
@@ -51,7 +52,7 @@ def create_app(config: Config | None = None) -> Flask:
         )
     app = Flask(__name__)
     app.config.from_object(config)
-    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json = JSONProvider(app)
     if config.TRUSTED_PROXIES:
         n = config.TRUSTED_PROXIES
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
