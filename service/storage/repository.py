@@ -416,13 +416,20 @@ def _possibly_conflicting(
                 Claim.value_low - func.abs(Claim.value_low) * PREFILTER_SLACK > bindparam("widened_high")
             )
         disjoint = or_(*sides)
+    # Undated, or dated within the window: one test of the column rather than an OR (`since` is
+    # never after `until`).
     same_time = (
-        or_(Claim.as_of.is_(None), Claim.as_of.between(bindparam("since"), bindparam("until")))
+        func.coalesce(Claim.as_of, bindparam("since")).between(bindparam("since"), bindparam("until"))
         if dated
         else true()
     )
-    return (
-        select(*CLAIM_COLUMNS)
+    # The ids first, then their rows. Every column tested is in the index on the group's claims, so
+    # PostgreSQL reads the group's entries of that index in order, tests each there and stops at
+    # the limit, reading the rows of only those returned. Given an OR over dates it took a bitmap of
+    # the group's whole range instead, and read every row of it: in a much-reported group of 20,000
+    # claims at 1M, 80 ms for a claim that conflicts with none.
+    ids = (
+        select(Claim.id)
         .where(
             _counted_in(bindparam("group_id"), end=True),
             Claim.id > bindparam("after"),
@@ -433,6 +440,7 @@ def _possibly_conflicting(
         .order_by(*_GROUP_ORDER)
         .limit(bindparam("limit"))
     )
+    return select(*CLAIM_COLUMNS).where(Claim.id.in_(ids)).order_by(*_GROUP_ORDER)
 
 
 def latest_claims_of_groups(
