@@ -22,6 +22,14 @@ def _int(name: str, default: int) -> int:
         raise RuntimeError(f"{name} must be a whole number, got {raw!r}") from exc
 
 
+def _days(name: str, default: int) -> int:
+    """A whole number of days, 0 or more."""
+    days = _int(name, default)
+    if days < 0:
+        raise RuntimeError(f"{name} must be a whole number of days, 0 or more; got {days}")
+    return days
+
+
 def _float(name: str, default: float) -> float:
     raw = os.environ.get(name)
     if raw is None or raw == "":
@@ -57,7 +65,9 @@ class Config:
         self.DATABASE_URL = os.environ.get("CEKSILANG_DATABASE_URL") or default_database_url()
         # Requests larger than this get 413 before any JSON is parsed.
         self.MAX_CONTENT_LENGTH = _int("CEKSILANG_MAX_BODY_BYTES", 1_000_000)
-        self.CONFLICT_WINDOW_DAYS = _int("CEKSILANG_CONFLICT_WINDOW_DAYS", tolerance.CONFLICT_WINDOW_DAYS)
+        # Claims further apart than this many days are of another time (the conflict search relies on the
+        # window's start never being after its end).
+        self.CONFLICT_WINDOW_DAYS = _days("CEKSILANG_CONFLICT_WINDOW_DAYS", tolerance.CONFLICT_WINDOW_DAYS)
         self.LEXICON_PATH = os.environ.get("CEKSILANG_LEXICON") or None
         self.API_KEYS = _list("CEKSILANG_API_KEYS")
         self.API_KEYS_FILE = os.environ.get("CEKSILANG_API_KEYS_FILE") or None

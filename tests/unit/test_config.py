@@ -16,9 +16,11 @@ from service.config import Config
         ("CEKSILANG_CONSENSUS_BUDGET", "inf"),
         ("CEKSILANG_CONSENSUS_BUDGET", "-0.5"),
         ("CEKSILANG_CONSENSUS_BUDGET", "a second"),
+        ("CEKSILANG_CONFLICT_WINDOW_DAYS", "-1"),  # a window that ends before it starts
+        ("CEKSILANG_CONFLICT_WINDOW_DAYS", "a week"),
     ],
 )
-def test_a_consensus_setting_out_of_range_is_refused_by_name(monkeypatch, name: str, raw: str) -> None:
+def test_a_setting_out_of_range_is_refused_by_name(monkeypatch, name: str, raw: str) -> None:
     monkeypatch.setenv(name, raw)
     with pytest.raises(RuntimeError, match=name):
         Config()
@@ -29,3 +31,8 @@ def test_the_consensus_settings_default_and_read_seconds(monkeypatch) -> None:
     monkeypatch.setenv("CEKSILANG_CONSENSUS_SETTLE", "0")
     monkeypatch.setenv("CEKSILANG_CONSENSUS_BUDGET", "2.5")
     assert (Config().CONSENSUS_SETTLE, Config().CONSENSUS_BUDGET) == (0, 2.5)
+
+
+def test_a_conflict_window_of_no_days_is_allowed(monkeypatch) -> None:
+    monkeypatch.setenv("CEKSILANG_CONFLICT_WINDOW_DAYS", "0")
+    assert Config().CONFLICT_WINDOW_DAYS == 0
