@@ -1,5 +1,5 @@
 """Answers' JSON as orjson writes it (service/http/encoding.py): the same JSON Flask's provider
-writes, in UTF-8."""
+writes, in UTF-8; what orjson refuses, as Flask writes it."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from uuid import UUID
 
+import orjson
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 from hypothesis import given, settings
@@ -21,7 +22,7 @@ from tests.api.helpers import post
 _app = Flask(__name__)
 ORJSON = JSONProvider(_app)
 FLASK = DefaultJSONProvider(_app)
-FLASK.ensure_ascii, FLASK.sort_keys = False, False
+FLASK.sort_keys = False
 COMPACT = {"separators": (",", ":")}
 
 scalars = (
@@ -39,7 +40,7 @@ documents = st.recursive(
 @given(documents)
 def test_orjson_writes_the_json_flask_writes(document) -> None:
     written = ORJSON.dumps(document, **COMPACT)
-    assert json.loads(written) == json.loads(FLASK.dumps(document, **COMPACT))
+    assert json.loads(written) == json.loads(FLASK.dumps(document, **COMPACT, ensure_ascii=False))
     if isinstance(document, dict):
         assert list(json.loads(written)) == list(document)  # the schemas' order, not sorted
 
@@ -56,10 +57,34 @@ def test_what_orjson_would_write_otherwise_is_written_as_flask_writes_it() -> No
         "on": date(2021, 12, 30),
         "pair": _Pair(date(2022, 1, 1), Decimal("94000.5")),
         "id": UUID("12345678123456781234567812345678"),
-        "big": 2**80,  # beyond orjson: the standard library writes it
         1: "a key that is a number",
     }
-    assert ORJSON.dumps(document, **COMPACT) == FLASK.dumps(document, **COMPACT)
+    written = ORJSON.dumps(document, **COMPACT)
+    assert written == FLASK.dumps(document, **COMPACT)
+    assert written == orjson.dumps(document, default=FLASK.default, option=_ORJSON_OPTIONS).decode()
+
+
+_ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_NON_STR_KEYS
+
+
+def test_what_orjson_refuses_is_written_by_flask_escaping_what_is_not_ascii() -> None:
+    for document in ({"big": 2**80, "name": "Kompas — Jakarta"}, {"key": "\udc80"}):
+        assert ORJSON.dumps(document, **COMPACT) == FLASK.dumps(document, **COMPACT)
+    assert ORJSON.dumps({"key": "\udc80"}, **COMPACT) == '{"key":"\\udc80"}'
+
+
+def test_an_answer_goes_through_orjson(app) -> None:
+    with app.app_context():
+        answer = app.json.response({"claims": [{"low": math.nan}], "name": "Kompas — Jakarta"})
+    assert answer.get_data() == '{"claims":[{"low":null}],"name":"Kompas — Jakarta"}\n'.encode()
+
+
+def test_a_lone_surrogate_in_a_request_is_refused_not_failed(client) -> None:
+    body = '{"subject": "harga cabai", "value": "Rp 80.000", "source": {"name": "Tempo"}, "\\udc80": 1}'
+    response = client.post("/claims", data=body, content_type="application/json")
+    assert response.status_code == 422
+    assert response.content_type == "application/problem+json"
+    assert response.get_json()["errors"] == {"\udc80": ["Unknown field."]}
 
 
 def test_nan_and_infinities_come_out_as_null() -> None:
