@@ -228,3 +228,5 @@ def test_request_schemas_are_made_once_not_for_each_request(client, monkeypatch)
     bad = post(client, value="")
     assert (first.status_code, again.status_code, bad.status_code) == (201, 201, 422)
     assert made == []
+    sources = [r.get_json()["claim"]["source"]["name"] for r in (first, again)]
+    assert sources == ["Kompas.com", "Pos-Kupang.com"]  # nothing of one request kept for the next
