@@ -15,11 +15,13 @@ until the refused claims are found; they are reported with the database's reason
 from __future__ import annotations
 
 import bisect
+import gc
 import itertools
 import logging
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -77,18 +79,38 @@ def store_batches(ctx: usecases.Context, batches: Iterable[Read]) -> ImportRepor
     report = ImportReport()
     index = FormIndex(lookups=True)
     statistics = _Statistics(ctx)
-    for batch in batches:
-        ready: list[tuple[int, usecases.Prepared]] = []
-        for line, item in batch:
-            if isinstance(item, str):
-                report.rejected.append((line, item))
-            else:
-                ready.append((line, item))
-        index = _store_split(ctx, index, ready, report)
-        statistics.after(report.stored)
-    statistics.refresh()
-    refresh_verdicts(ctx, report.groups)
+    with _collecting_garbage_less_often():
+        for batch in batches:
+            ready: list[tuple[int, usecases.Prepared]] = []
+            for line, item in batch:
+                if isinstance(item, str):
+                    report.rejected.append((line, item))
+                else:
+                    ready.append((line, item))
+            index = _store_split(ctx, index, ready, report)
+            statistics.after(report.stored)
+        statistics.refresh()
+        refresh_verdicts(ctx, report.groups)
     return report
+
+
+# Allocations between two of Python's youngest collections while an import stores its batches.
+IMPORT_GC_THRESHOLD = 100_000
+
+
+@contextmanager
+def _collecting_garbage_less_often() -> Iterator[None]:
+    """Python's cyclic collector runs after every 700 allocations not yet freed, by default, and
+    walks the young objects each time: an import makes and keeps objects by the hundred thousand
+    (rows, claims read, the form index), so at that pace the collector took a seventh of the
+    storing process's time for almost nothing to collect (the rows are freed by their counts). For
+    the import it runs a hundred and fifty times less often; the old setting is put back after."""
+    before = gc.get_threshold()
+    gc.set_threshold(IMPORT_GC_THRESHOLD, *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 class _Statistics:

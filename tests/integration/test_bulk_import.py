@@ -9,6 +9,7 @@ of claims, their verdicts, tallies, each claim's similarity and the claim it cop
 
 from __future__ import annotations
 
+import gc
 import random
 from collections import Counter
 from typing import Any
@@ -199,3 +200,27 @@ def test_an_import_leaves_the_planner_knowing_how_many_claims_there_are(ctx, mon
     with ctx.db.reading() as session:
         estimated = session.scalar(text("SELECT reltuples FROM pg_class WHERE relname = 'claims'"))
     assert estimated == report.stored  # a sample of every row at this size: exact
+
+
+def test_the_collector_runs_less_often_while_an_import_stores_and_as_before_after(ctx) -> None:
+    _empty(ctx)
+    seen: list[tuple[int, ...]] = []
+
+    def batches():
+        for body in _bodies(5, 30):
+            seen.append(gc.get_threshold())
+            yield bulk.Reader(ctx.lexicon).read(_loaded([body]))
+
+    before = gc.get_threshold()
+    report = bulk.store_batches(ctx, batches())
+    assert report.stored > 0
+    assert seen and all(t[0] == bulk.IMPORT_GC_THRESHOLD and t[1:] == before[1:] for t in seen)
+    assert gc.get_threshold() == before
+
+    def failing():
+        yield from batches()
+        raise RuntimeError("the file went away")
+
+    with pytest.raises(RuntimeError):
+        bulk.store_batches(ctx, failing())
+    assert gc.get_threshold() == before
