@@ -1,0 +1,66 @@
+"""`repository.insert_rows` writes what SQLAlchemy's own INSERT writes, straight to the driver.
+
+The same rows go into one table twice, once through each, and are read back column by column:
+dates, JSON (a list, a dict, None), booleans, floats and text as given, and each column a row
+leaves out filled with its default (a plain value, or a callable's).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.schema import ColumnDefault
+
+from service.storage import repository as repo
+from service.storage.models import Group, Topic
+
+
+def _groups(first_id: int) -> list[dict[str, Any]]:
+    return [
+        {"id": first_id, "label": "korban tewas gempa Cianjur 2022", "topic_slug": None, "dimension": "count",
+         "unit": "orang", "event_date": date(2022, 11, 21), "conflict": True,
+         "conflicts": [{"a": 1, "b": "—"}], "consensus": {"value": 602.5, "hedge": None}},
+        {"id": first_id + 1, "label": "pasukan Rusia di perbatasan", "topic_slug": "uji-insert-rows",
+         "dimension": "count", "unit": "orang", "event_date": None, "conflict": False,
+         "conflicts": [], "consensus": None},
+    ]  # fmt: skip
+
+
+def _read(session, ids: list[int]) -> list[dict[str, Any]]:
+    rows = session.execute(select(Group.__table__).where(Group.id.in_(ids)).order_by(Group.id))
+    return [dict(row._mapping) for row in rows]
+
+
+def test_rows_inserted_by_the_driver_read_back_as_sqlalchemys_own(ctx) -> None:
+    before = datetime.now(UTC)
+    with ctx.db.writing() as session:
+        session.merge(Topic(slug="uji-insert-rows", label="Uji"))
+        session.flush()
+        session.connection().execute(insert(Group.__table__), _groups(9001))
+        repo.insert_rows(session, Group, _groups(9101))
+    with ctx.db.reading() as session:
+        theirs, ours = _read(session, [9001, 9002]), _read(session, [9101, 9102])
+    assert len(ours) == 2
+    for mine, reference in zip(ours, theirs, strict=True):
+        for stamp in ("created_at", "updated_at"):  # a callable default: now, when written
+            assert before <= mine[stamp] <= datetime.now(UTC)
+            mine[stamp] = reference[stamp]
+        assert {**mine, "id": reference["id"]} == reference
+    assert ours[0]["conflicts"] == [{"a": 1, "b": "—"}] and ours[1]["consensus"] is None
+    assert (ours[0]["size"], ours[0]["sources"], ours[0]["preferred"]) == (0, 0, 0)  # plain defaults
+    with ctx.db.writing() as session:
+        session.execute(delete(Group).where(Group.id.in_([9001, 9002, 9101, 9102])))
+
+
+def test_a_column_default_it_cannot_fill_is_refused_before_anything_is_written(ctx, monkeypatch) -> None:
+    column = Group.__table__.c.sources
+    monkeypatch.setattr(column, "default", ColumnDefault(func.abs(-1)))
+    repo._row_inserter.cache_clear()
+    with pytest.raises(TypeError, match=r"groups\.sources"), ctx.db.writing() as session:
+        repo.insert_rows(session, Group, _groups(9201))
+    repo._row_inserter.cache_clear()
+    with ctx.db.reading() as session:
+        assert _read(session, [9201, 9202]) == []
