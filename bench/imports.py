@@ -5,9 +5,11 @@
 N claims from `bench.generator` are written as JSON Lines (one POST /claims body a line; not timed),
 a fresh database is migrated (`ceksilang db upgrade`, not timed), then the real `ceksilang import
 FILE` runs as a child process and is timed from start to exit: claims per second are the file's
-lines over that wall time, start-up included. Its peak memory is the child's own maximum resident
-set, from the rusage `wait4` returns for it (so no other child of this process counts). The claims
-in the database are counted afterwards and must equal what the import says it stored.
+lines over that wall time, start-up included. Its peak memory is the largest resident set of the
+import and its reading processes, from the rusage `wait4` returns for it (so no other child of this
+process counts). The import says how much processor time it took, and its readers: given a line,
+they show which process bounds the rate. The claims in the database are counted afterwards and
+must equal what the import says it stored.
 
 PostgreSQL is a private cluster on loopback (tests.support.PostgresCluster, fsync off) unless
 --pg names a server; either way each run gets a database of its own, dropped at the end.
@@ -40,6 +42,7 @@ from bench.generator import Corpus
 Echo = Callable[[str], None]
 BIN = Path(sys.executable).parent
 IMPORT_LINE = re.compile(r"import: (\d+) stored, (\d+) already stored, (\d+) rejected")
+CPU_LINE = re.compile(r"cpu: ([\d.]+) s this process, ([\d.]+) s its")
 
 
 def write_claims(
@@ -85,10 +88,15 @@ class Fill:
     rejected: int
     seconds: float
     peak_rss_mb: float
+    storing_cpu_s: float  # the importing process's processor time: it matches and stores
+    reading_cpu_s: float  # its reading processes'
 
     @property
     def claims_per_s(self) -> float:
         return self.lines / self.seconds if self.seconds else 0.0
+
+    def cpu_us_per_line(self, seconds: float) -> float:
+        return seconds / self.lines * 1e6 if self.lines else 0.0
 
 
 def run_import(path: Path, lines: int, database_url: str, folder: Path) -> Fill:
@@ -110,13 +118,13 @@ def run_import(path: Path, lines: int, database_url: str, folder: Path) -> Fill:
         seconds = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)
     said = out_path.read_text(encoding="utf-8", errors="replace")
-    found = IMPORT_LINE.search(said)
-    if process.returncode != 0 or found is None:
+    found, cpu = IMPORT_LINE.search(said), CPU_LINE.search(said)
+    if process.returncode != 0 or found is None or cpu is None:
         errors = err_path.read_text(encoding="utf-8", errors="replace")[-3000:]
         raise RuntimeError(f"ceksilang import failed ({process.returncode}):\n{said[-2000:]}\n{errors}")
     stored, already, rejected = (int(n) for n in found.groups())
     # Linux gives ru_maxrss in kilobytes.
-    return Fill(lines, stored, already, rejected, seconds, usage.ru_maxrss / 1024)
+    return Fill(lines, stored, already, rejected, seconds, usage.ru_maxrss / 1024, *map(float, cpu.groups()))
 
 
 def count_claims(database_url: str) -> int:
@@ -211,14 +219,19 @@ def report(
             in_database = count_claims(url)
         echo("")
         echo(f"{'claims':>10} {'db':<9} {'stored':>10} {'repeats':>8} {'rejected':>8} {'seconds':>9} "
-             f"{'claims/s':>9} {'peak MB':>8}")  # fmt: skip
+             f"{'claims/s':>9} {'peak MB':>8} {'storing µs':>10} {'reading µs':>10}")  # fmt: skip
+        storing_us = fill.cpu_us_per_line(fill.storing_cpu_s)
+        reading_us = fill.cpu_us_per_line(fill.reading_cpu_s)
         echo(f"{claims:>10,} {db:<9} {fill.stored:>10,} {fill.already_stored:>8,} {fill.rejected:>8,} "
-             f"{fill.seconds:>9.1f} {fill.claims_per_s:>9.1f} {fill.peak_rss_mb:>8.1f}")  # fmt: skip
+             f"{fill.seconds:>9.1f} {fill.claims_per_s:>9.1f} {fill.peak_rss_mb:>8.1f} "
+             f"{storing_us:>10.0f} {reading_us:>10.0f}")  # fmt: skip
+        echo("(storing µs, reading µs: processor time a line, of the importing process and of its readers)")
         warn_about(fill, in_database, folder, echo)
     line = {
         "claims": claims, "db": db, "seed": seed, **asdict(fill), "seconds": round(fill.seconds, 2),
         "claims_per_s": round(fill.claims_per_s, 1), "peak_rss_mb": round(fill.peak_rss_mb, 1),
         "claims_in_database": in_database,
+        "storing_cpu_us_per_claim": round(storing_us, 1), "reading_cpu_us_per_claim": round(reading_us, 1),
     }  # fmt: skip
     if databases.postgres_version:
         line["postgres"] = databases.postgres_version

@@ -6,6 +6,7 @@ import itertools
 import json
 import multiprocessing
 import os
+import resource
 import sys
 from collections import deque
 from collections.abc import Iterator
@@ -128,6 +129,7 @@ def import_(file: TextIO, batch_size: int, readers: int) -> None:
     from service.bulk import store_batches
     from service.storage.migrate import upgrade
 
+    own_before, readers_before = _cpu_seconds(resource.RUSAGE_SELF), _cpu_seconds(resource.RUSAGE_CHILDREN)
     config = Config()
     upgrade(config.DATABASE_URL)
     numbered = enumerate(tqdm(file, desc="importing", unit=" lines", file=sys.stderr, disable=None), start=1)
@@ -145,6 +147,16 @@ def import_(file: TextIO, batch_size: int, readers: int) -> None:
         click.echo(f"line {line}: rejected: {reason}", err=True)
     rejected = len(report.rejected)
     click.echo(f"import: {report.stored} stored, {report.already_stored} already stored, {rejected} rejected")
+    own = _cpu_seconds(resource.RUSAGE_SELF) - own_before
+    readers_cpu = _cpu_seconds(resource.RUSAGE_CHILDREN) - readers_before
+    click.echo(f"cpu: {own:.1f} s this process, {readers_cpu:.1f} s its {max(readers, 0)} reading processes")
+
+
+def _cpu_seconds(who: int) -> float:
+    """Processor time so far, user and system, of this process or of its children that have ended
+    (the readers, once their pool is shut down)."""
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _read_ahead(
