@@ -100,11 +100,12 @@ IMPORT_GC_THRESHOLD = 100_000
 
 @contextmanager
 def _collecting_garbage_less_often() -> Iterator[None]:
-    """Python's cyclic collector runs after every 700 allocations not yet freed, by default, and
-    walks the young objects each time: an import makes and keeps objects by the hundred thousand
-    (rows, claims read, the form index), so at that pace the collector took a seventh of the
-    storing process's time for almost nothing to collect (the rows are freed by their counts). For
-    the import it runs a hundred and fifty times less often; the old setting is put back after."""
+    """Python's cyclic collector runs after every 700 allocations of container objects not yet
+    freed, by default, and walks the young objects each time: an import makes and keeps objects by
+    the hundred thousand (rows, claims read, the form index), so at that pace the collector took a
+    seventh of the storing process's time for almost nothing to collect (the rows are freed by
+    their counts). For the import it runs some 140 times less often; the old setting is put back
+    after."""
     before = gc.get_threshold()
     gc.set_threshold(IMPORT_GC_THRESHOLD, *before[1:])
     try:

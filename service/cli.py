@@ -149,7 +149,7 @@ def import_(file: TextIO, batch_size: int, readers: int) -> None:
     click.echo(f"import: {report.stored} stored, {report.already_stored} already stored, {rejected} rejected")
     own = _cpu_seconds(resource.RUSAGE_SELF) - own_before
     readers_cpu = _cpu_seconds(resource.RUSAGE_CHILDREN) - readers_before
-    click.echo(f"cpu: {own:.1f} s this process, {readers_cpu:.1f} s its {max(readers, 0)} reading processes")
+    click.echo(f"cpu: {own:.3f} s this process, {readers_cpu:.3f} s its {max(readers, 0)} reading processes")
 
 
 def _cpu_seconds(who: int) -> float:

@@ -23,8 +23,8 @@ def test_bench_import_counts_what_the_store_holds_and_measures_the_import(tmp_pa
     assert figures["seconds"] > 0
     assert figures["claims_per_s"] == pytest.approx(1000 / figures["seconds"], rel=0.01)
     assert 30 < figures["peak_rss_mb"] < 2000  # a Python process with the service loaded, not this one
-    # Processor time a line: the storing process's includes its start-up, the reader's its own;
-    # over a thousand lines both are well above a line's share of nothing.
+    # Processor time a line, from the command's start (the store migrated, the reader started):
+    # over a thousand lines both are well above nothing.
     assert figures["storing_cpu_us_per_claim"] > 100 and figures["reading_cpu_us_per_claim"] > 10
     assert figures["storing_cpu_us_per_claim"] * 1000 / 1e6 < figures["seconds"] * 2  # two cores at most
     assert "WARNING" not in result.output

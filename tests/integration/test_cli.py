@@ -75,7 +75,7 @@ def test_import_stores_good_lines_and_reports_bad_ones_by_line_number(env, tmp_p
     result = CliRunner().invoke(main, ["import", str(path)])
     assert result.exit_code == 0, result.output
     assert "import: 2 stored, 1 already stored, 3 rejected" in result.output
-    assert re.search(r"cpu: \d+\.\d s this process, \d+\.\d s its 1 reading processes", result.output)
+    assert re.search(r"cpu: \d+\.\d{3} s this process, \d+\.\d{3} s its 1 reading processes", result.output)
     assert "line 2: rejected: not JSON" in result.output
     assert "line 3: rejected: value: cannot read 'banyak sekali'" in result.output
     assert "line 5: rejected: source" in result.output

@@ -1,17 +1,17 @@
 """`repository.insert_rows` writes what SQLAlchemy's own INSERT writes, straight to the driver.
 
 The same rows go into one table twice, once through each, and are read back column by column:
-dates, JSON (a list, a dict, None), booleans, floats and text as given, and each column a row
-leaves out filled with its default (a plain value, or a callable's).
+dates, a timestamp given in another zone, JSON (a dict, None), booleans and text as given, and
+each column a row leaves out filled with its default (a plain value, or a callable's).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.schema import ColumnDefault
 
 from service.storage import repository as repo
@@ -19,14 +19,31 @@ from service.storage.models import Group, Topic
 
 
 def _groups(first_id: int) -> list[dict[str, Any]]:
-    return [
-        {"id": first_id, "label": "korban tewas gempa Cianjur 2022", "topic_slug": None, "dimension": "count",
-         "unit": "orang", "event_date": date(2022, 11, 21), "conflict": True,
-         "conflicts": [{"a": 1, "b": "—"}], "consensus": {"value": 602.5, "hedge": None}},
-        {"id": first_id + 1, "label": "pasukan Rusia di perbatasan", "topic_slug": "uji-insert-rows",
-         "dimension": "count", "unit": "orang", "event_date": None, "conflict": False,
-         "conflicts": [], "consensus": None},
-    ]  # fmt: skip
+    """Two rows (the second's keys in another order), both leaving `conflicts`, `size` and the
+    timestamps to their defaults."""
+    first = {
+        "id": first_id,
+        "label": "korban tewas gempa Cianjur 2022",
+        "topic_slug": None,
+        "dimension": "count",
+        "unit": "orang",
+        "event_date": date(2022, 11, 21),
+        "conflict": True,
+        "consensus": {"value": 602.5, "hedge": None, "note": "—"},
+        "consensus_at": datetime(2022, 11, 22, 7, 0, tzinfo=timezone(timedelta(hours=7))),
+    }
+    second = {
+        "consensus_at": None,
+        "consensus": None,
+        "conflict": False,
+        "event_date": None,
+        "unit": "orang",
+        "dimension": "count",
+        "topic_slug": "uji-insert-rows",
+        "label": "pasukan Rusia di perbatasan",
+        "id": first_id + 1,
+    }
+    return [first, second]  # fmt: skip
 
 
 def _read(session, ids: list[int]) -> list[dict[str, Any]]:
@@ -49,8 +66,12 @@ def test_rows_inserted_by_the_driver_read_back_as_sqlalchemys_own(ctx) -> None:
             assert before <= mine[stamp] <= datetime.now(UTC)
             mine[stamp] = reference[stamp]
         assert {**mine, "id": reference["id"]} == reference
-    assert ours[0]["conflicts"] == [{"a": 1, "b": "—"}] and ours[1]["consensus"] is None
-    assert (ours[0]["size"], ours[0]["sources"], ours[0]["preferred"]) == (0, 0, 0)  # plain defaults
+    assert ours[0]["consensus"]["note"] == "—" and ours[1]["consensus"] is None
+    assert ours[0]["consensus_at"] == datetime(2022, 11, 22, 0, 0, tzinfo=UTC)  # stored in UTC
+    assert (ours[0]["size"], ours[0]["sources"], ours[0]["conflicts"]) == (0, 0, [])  # defaults
+    with ctx.db.reading() as session:  # None in a JSON column is JSON's null, as SQLAlchemy writes it
+        nulls = session.execute(text("SELECT id, consensus IS NULL FROM groups WHERE id IN (9002, 9102)"))
+        assert sorted(tuple(row) for row in nulls) == [(9002, False), (9102, False)]
     with ctx.db.writing() as session:
         session.execute(delete(Group).where(Group.id.in_([9001, 9002, 9101, 9102])))
 
