@@ -8,6 +8,7 @@ each column a row leaves out filled with its default (a plain value, or a callab
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -43,7 +44,7 @@ def _groups(first_id: int) -> list[dict[str, Any]]:
         "label": "pasukan Rusia di perbatasan",
         "id": first_id + 1,
     }
-    return [first, second]  # fmt: skip
+    return [first, second]
 
 
 def _read(session, ids: list[int]) -> list[dict[str, Any]]:
@@ -79,9 +80,15 @@ def test_rows_inserted_by_the_driver_read_back_as_sqlalchemys_own(ctx) -> None:
 def test_a_column_default_it_cannot_fill_is_refused_before_anything_is_written(ctx, monkeypatch) -> None:
     column = Group.__table__.c.sources
     monkeypatch.setattr(column, "default", ColumnDefault(func.abs(-1)))
-    repo._row_inserter.cache_clear()
+    repo._row_inserter.cache_clear()  # built for these keys by another test, with the plain default
     with pytest.raises(TypeError, match=r"groups\.sources"), ctx.db.writing() as session:
         repo.insert_rows(session, Group, _groups(9201))
-    repo._row_inserter.cache_clear()
     with ctx.db.reading() as session:
         assert _read(session, [9201, 9202]) == []
+
+
+def test_the_drivers_own_parameters_are_written_as_it_reads_them() -> None:
+    assert repo._marker(SimpleNamespace(paramstyle="qmark")) == "?"  # sqlite3
+    assert repo._marker(SimpleNamespace(paramstyle="pyformat")) == "%s"  # psycopg
+    with pytest.raises(NotImplementedError, match="named"):
+        repo._marker(SimpleNamespace(paramstyle="named"))
