@@ -32,7 +32,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
 from service.domain import tolerance
@@ -886,14 +886,13 @@ def insert_rows(session: Session, model: type[Any], rows: list[dict[str, Any]]) 
     if not rows:
         return
     connection = session.connection()
-    sql, make = _row_inserter(model.__table__, tuple(rows[0]), connection.dialect)
-    for start in range(0, len(rows), 5000):
-        connection.exec_driver_sql(sql, [make(row) for row in rows[start : start + 5000]])
+    names, make = _row_maker(model.__table__, tuple(rows[0]), connection.dialect)
+    _send_rows(connection, model.__table__, names, [make(row) for row in rows])
 
 
 @lru_cache(maxsize=32)
-def _row_inserter(table: Any, keys: tuple[str, ...], dialect: Any) -> tuple[str, Any]:
-    """The driver's INSERT for rows with these keys, and what makes a row of them its parameters."""
+def _row_maker(table: Any, keys: tuple[str, ...], dialect: Any) -> tuple[tuple[str, ...], Any]:
+    """The columns written for rows with these keys, and what makes a row of them their values."""
     columns = [table.c[key] for key in keys]
     defaulted = [c for c in table.c if c.key not in keys and c.default is not None]
     for column in defaulted:
@@ -901,10 +900,6 @@ def _row_inserter(table: Any, keys: tuple[str, ...], dialect: Any) -> tuple[str,
             raise TypeError(f"{table.name}.{column.key}: only plain defaults are filled in here")
     given = [(c.key, c.type.dialect_impl(dialect).bind_processor(dialect)) for c in columns]
     filled = [(c.type.dialect_impl(dialect).bind_processor(dialect), c.default) for c in defaulted]
-    written = [*columns, *defaulted]
-    names = ", ".join(dialect.identifier_preparer.quote(c.name) for c in written)
-    markers = ", ".join([_marker(dialect)] * len(written))
-    sql = f"INSERT INTO {dialect.identifier_preparer.format_table(table)} ({names}) VALUES ({markers})"
 
     def make(row: dict[str, Any]) -> tuple[Any, ...]:
         values = [row[key] if process is None else process(row[key]) for key, process in given]
@@ -913,7 +908,36 @@ def _row_inserter(table: Any, keys: tuple[str, ...], dialect: Any) -> tuple[str,
             values.append(value if process is None else process(value))
         return tuple(values)
 
-    return sql, make
+    return tuple(c.name for c in (*columns, *defaulted)), make
+
+
+def _send_rows(
+    connection: Connection, table: Any, names: tuple[str, ...], rows: list[tuple[Any, ...]]
+) -> None:
+    """Rows of values, in the order of `names`, into `table`: by COPY on PostgreSQL (one stream,
+    parsed once, where INSERT is bound and run once a row), by the driver's executemany elsewhere.
+
+    A row PostgreSQL refuses fails the whole COPY as SQLAlchemy's own error (a `DataError` for a
+    value it cannot take), as an INSERT would.
+    """
+    dialect = connection.dialect
+    preparer = dialect.identifier_preparer
+    target = f"{preparer.format_table(table)} ({', '.join(preparer.quote(n) for n in names)})"
+    if dialect.driver != "psycopg":
+        markers = ", ".join([_marker(dialect)] * len(names))
+        sql = f"INSERT INTO {target} VALUES ({markers})"
+        for start in range(0, len(rows), 5000):
+            connection.exec_driver_sql(sql, rows[start : start + 5000])
+        return
+    statement = f"COPY {target} FROM STDIN"
+    driver = connection.connection.dbapi_connection
+    assert driver is not None
+    try:
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+    except dialect.loaded_dbapi.Error as exc:
+        raise DBAPIError.instance(statement, None, exc, dialect.loaded_dbapi.Error) from exc
 
 
 def _marker(dialect: Any) -> str:
@@ -1101,13 +1125,8 @@ def set_counted(session: Session, counted: Sequence[tuple[Any, datetime]], count
 def insert_form_keys(session: Session, keys: list[tuple[str, int]]) -> None:
     """(key, form id) rows of the candidate index, straight to the driver: plain text and integers,
     the bulk of what an import writes."""
-    if not keys:
-        return
-    marker = _marker(session.get_bind().dialect)
-    sql = f"INSERT INTO form_keys (key, form_id) VALUES ({marker}, {marker})"
-    connection = session.connection()
-    for start in range(0, len(keys), 20_000):
-        connection.exec_driver_sql(sql, keys[start : start + 20_000])
+    if keys:
+        _send_rows(session.connection(), FormKey.__table__, ("key", "form_id"), keys)
 
 
 @lru_cache(maxsize=4)
