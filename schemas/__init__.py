@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import re
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -26,17 +27,26 @@ LATEST = date(2200, 12, 31)
 MAX_ID = 2**31 - 1
 
 
-def _no_nul(value: Any, path: str = "") -> None:
-    """PostgreSQL cannot store NUL characters; no news text needs them."""
+# A UTF-16 surrogate left alone: JSON can escape one (`"\ud800"`), but it is not a character, and
+# neither database's UTF-8 can hold it.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _storable(value: Any, path: str = "") -> None:
+    """Text either database can store, in every string of a body, its keys too: no NUL (PostgreSQL
+    cannot store one; no news text needs it) and no lone surrogate."""
     if isinstance(value, str):
         if "\x00" in value:
             raise ValidationError("must not contain NUL characters", path or "body")
+        if not value.isascii() and _LONE_SURROGATE.search(value):
+            raise ValidationError("must not contain a lone UTF-16 surrogate", path or "body")
     elif isinstance(value, dict):
         for key, item in value.items():
-            _no_nul(item, path or str(key))
+            _storable(key, path or "body")
+            _storable(item, path or str(key))
     elif isinstance(value, list):
         for item in value:
-            _no_nul(item, path)
+            _storable(item, path)
 
 
 class _Strict(Schema):
@@ -44,8 +54,8 @@ class _Strict(Schema):
         unknown = RAISE
 
     @pre_load
-    def _reject_nul(self, data: Any, **kwargs: Any) -> Any:
-        _no_nul(data)
+    def _refuse_unstorable_text(self, data: Any, **kwargs: Any) -> Any:
+        _storable(data)
         return data
 
 

@@ -75,6 +75,7 @@ def test_html_is_read_through_its_main_text(client) -> None:
     [
         ({"text": ""}, "text"),
         ({"text": None}, "text"),
+        ({"text": "Sebanyak 268 orang meninggal \ud83d di Cianjur."}, "text"),
         ({"source": {}}, "source"),
         ({"language": "fr"}, "language"),
     ],

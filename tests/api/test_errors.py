@@ -142,6 +142,9 @@ def test_unknown_routes_and_methods_are_problems(client, stored) -> None:
         ({"published_at": "9999-12-31T23:00:00-05:00"}, "published_at"),
         ({"value": {"low": 10**400, "unit": "orang"}}, "value"),
         ({"subject": "\x00abc def"}, "subject"),
+        ({"subject": "jumlah tentara \ud800 Rusia"}, "subject"),  # JSON's "\ud800": no character
+        ({"source": {"name": "Kompas\udfff"}}, "source"),
+        ({"value": {"label": "siaga \udc00"}}, "value"),
         ({"source": {"name": "   "}}, "source"),
         ({"unit": "x" * 61}, "unit"),
         ({"value": {"amount": 5, "unit": "x" * 61}}, "value"),
@@ -172,3 +175,11 @@ def test_a_deeply_nested_body_is_400(client, stored) -> None:
 @pytest.mark.parametrize("path", ["/claims?source=%00", "/topics/%00/conflicts", "/groups?q=a%00b"])
 def test_nul_characters_in_the_url_are_400(client, stored, path: str) -> None:
     _problem(client.get(path), 400)
+
+
+def test_a_surrogate_pair_is_the_character_it_escapes_and_is_stored(client) -> None:
+    body = json.dumps(claim_body(source={"name": "Warta \U0001f4f0"}))
+    assert "\\ud83d\\udcf0" in body  # how JSON escapes 📰
+    created = client.post("/claims", data=body, content_type="application/json")
+    assert created.status_code == 201, created.get_data(as_text=True)
+    assert created.get_json()["claim"]["source"]["name"] == "Warta 📰"
