@@ -205,7 +205,7 @@ def _load(schema: Any, line: str) -> ClaimInput | str:
     try:
         loaded: ClaimInput = schema.load(item)
     except ValidationError as exc:
-        return "; ".join(f"{k}: {v}" for k, v in _flat(exc.messages).items())
+        return _reasons(exc.messages)
     return loaded
 
 
@@ -223,13 +223,25 @@ def _import(config: Config, rows: Iterator[tuple[int, object]], batch_size: int 
             try:
                 yield number, schema.load(item)  # type: ignore[arg-type]
             except ValidationError as exc:
-                yield number, "; ".join(f"{k}: {v}" for k, v in _flat(exc.messages).items())
+                yield number, _reasons(exc.messages)
 
     return import_claims(_context(config), loaded(), batch_size=batch_size)
 
 
-def _flat(messages: object) -> dict[str, object]:
-    return messages if isinstance(messages, dict) else {"body": messages}
+def _reasons(messages: object) -> str:
+    """marshmallow's messages as one line: `source.name: Missing data for required field.; ...`."""
+
+    def walk(item: object, path: str) -> Iterator[str]:
+        if isinstance(item, dict):
+            for key, inner in item.items():  # "_schema": the body (or object) as a whole
+                yield from walk(inner, path if key == "_schema" else f"{path}.{key}" if path else str(key))
+        elif isinstance(item, list):
+            for inner in item:
+                yield from walk(inner, path)
+        else:
+            yield f"{path or 'body'}: {item}"
+
+    return "; ".join(walk(messages, ""))
 
 
 @main.command()

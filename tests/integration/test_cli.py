@@ -70,17 +70,24 @@ def test_import_stores_good_lines_and_reports_bad_ones_by_line_number(env, tmp_p
         json.dumps(other),
         json.dumps(good),
         json.dumps({**good, "subject": "jumlah pengungsi banjir di Demak \ud800"}),  # a lone surrogate
+        json.dumps({**good, "value": {"amount": "x", "unit": 5}, "kota": "Demak"}),
+        "[1]",
     ]
     path = tmp_path / "claims.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = CliRunner().invoke(main, ["import", str(path)])
     assert result.exit_code == 0, result.output
-    assert "import: 2 stored, 1 already stored, 4 rejected" in result.output
+    assert "import: 2 stored, 1 already stored, 6 rejected" in result.output
     assert re.search(r"cpu: \d+\.\d{3} s this process, \d+\.\d{3} s its 1 reading processes", result.output)
     assert "line 2: rejected: not JSON" in result.output
     assert "line 3: rejected: value: cannot read 'banyak sekali'" in result.output
-    assert "line 5: rejected: source" in result.output
-    assert re.search(r"line 8: rejected: subject: .*must not contain a lone UTF-16 surrogate", result.output)
+    assert "line 5: rejected: source.name: Missing data for required field.\n" in result.output
+    assert "line 8: rejected: subject: must not contain a lone UTF-16 surrogate\n" in result.output
+    assert (  # each message by the path of its field, one line
+        "line 9: rejected: value.amount: must be a finite number; value.unit: must be a string; "
+        "kota: Unknown field.\n"
+    ) in result.output
+    assert "line 10: rejected: body: Invalid input type.\n" in result.output
     stored = _claims(env["CEKSILANG_DATABASE_URL"])
     assert sorted(c["source"]["name"] for c in stored) == ["Antara", "Kompas.com"]
     assert stored[0]["group_id"] == stored[1]["group_id"]
