@@ -813,14 +813,24 @@ def source_row(session: Session, key: str) -> Any | None:
 
 
 def joinable_forms_after(session: Session, last_id: int, *, stream: bool = True) -> Iterator[Any]:
-    """Every form a subject could join (not generic) stored after form id `last_id`, in id order
-    (`stream`: fetched ten thousand at a time, for a reader that may catch up on every form)."""
-    if stream:  # past the ORM: its callers (FormIndex.catch_up) have nothing pending to flush
-        yield from session.connection().execute(
-            _JOINABLE_FORMS_AFTER, {"last_id": last_id}, execution_options={"yield_per": 10_000}
-        )
-    else:
+    """Every form a subject could join (not generic) stored after form id `last_id`, in id order.
+
+    `stream`, for a reader that may be far behind (a worker's form index, after another process
+    imported a million claims): the first FORMS_READ_AT_ONCE are read by one plain query — all there
+    are, as a rule, a POST after another — and only past them the rest through a server-side cursor,
+    ten thousand at a time. On PostgreSQL that cursor costs round trips of its own (declare, fetch,
+    close) that a request which finds one new form or none would pay for nothing.
+    """
+    if not stream:
         yield from session.execute(_JOINABLE_FORMS_AFTER, {"last_id": last_id})
+        return
+    connection = session.connection()  # past the ORM: its callers have nothing pending to flush
+    first = connection.execute(_JOINABLE_FORMS_FIRST, {"last_id": last_id, "first": FORMS_READ_AT_ONCE}).all()
+    yield from first
+    if len(first) == FORMS_READ_AT_ONCE:
+        yield from connection.execute(
+            _JOINABLE_FORMS_AFTER, {"last_id": first[-1].id}, execution_options={"yield_per": 10_000}
+        )
 
 
 # Run for every claim: built once.
@@ -830,6 +840,8 @@ _JOINABLE_FORMS_AFTER = (
     .where(SubjectForm.id > bindparam("last_id"), SubjectForm.generic.is_(False))
     .order_by(SubjectForm.id)
 )  # fmt: skip
+FORMS_READ_AT_ONCE = 1000
+_JOINABLE_FORMS_FIRST = _JOINABLE_FORMS_AFTER.limit(bindparam("first"))
 
 
 def last_id(session: Session, model: type[Any]) -> int:

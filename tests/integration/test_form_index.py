@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import astuple
 
 import pytest
+from sqlalchemy import event
 
 from bench.generator import Corpus
 from schemas import ClaimIn
@@ -131,6 +132,43 @@ def test_the_index_alone_answers_a_writer_only_until_it_writes(ctx) -> None:
     assert second.group_id == first.group_id
     with ctx.db.writing() as session:
         assert not ctx.forms.complete_for(session)  # a new transaction: caught up again first
+
+
+def test_an_index_far_behind_reads_every_form_once_in_order(ctx, monkeypatch) -> None:
+    corpus = Corpus(seed=3, claims=60, subjects=25)
+    for claim in corpus.claims():
+        usecases.post_claim(ctx, ClaimIn().load(claim.body()))
+    with ctx.db.reading() as session:
+        stored = [row.id for row in repo.joinable_forms_after(session, 0, stream=False)]
+    assert len(stored) > 10
+    monkeypatch.setattr(repo, "FORMS_READ_AT_ONCE", 4)  # read 4 at once, then the rest by a cursor
+    index = FormIndex()
+    seen: list[int] = []
+    add = index.add
+    monkeypatch.setattr(index, "add", lambda *a: (seen.append(index.last_seen), add(*a)))
+    with ctx.db.reading() as session:
+        index.catch_up(session)
+    assert index.last_seen == stored[-1]
+    assert seen == [0, *stored[:-1]]  # each form once, in id order
+    assert sum(len(r.forms) for r in index.ranges.values()) == len(stored)
+
+
+def test_catching_up_on_a_few_forms_is_one_plain_query(ctx) -> None:
+    """No server-side cursor (on PostgreSQL: its declare, fetch and close are three round trips)."""
+    usecases.warm(ctx)
+    _post(ctx, "korban tewas banjir bandang Sentani 2019", "112 orang")
+    index = FormIndex()
+    statements: list[dict] = []
+    record = lambda conn, cursor, sql, params, context, many: statements.append(context.execution_options)  # noqa: E731
+    event.listen(ctx.db.engine, "before_cursor_execute", record)
+    try:
+        with ctx.db.reading() as session:
+            index.catch_up(session)
+    finally:
+        event.remove(ctx.db.engine, "before_cursor_execute", record)
+    assert index.last_seen > 0
+    reads = [options for options in statements if "yield_per" in options or "stream_results" in options]
+    assert len(statements) >= 1 and reads == []
 
 
 def test_a_server_process_starts_though_the_database_does_not_answer(ctx, tmp_path, caplog) -> None:
