@@ -275,9 +275,12 @@ class SubjectForm(Base):
 
 
 class FormKey(Base):
-    """Blocking keys: the candidate index the matcher reads instead of scanning every claim."""
+    """Blocking keys: the candidate index the matcher reads instead of scanning every claim.
+
+    On SQLite the table is its primary key's b-tree alone (WITHOUT ROWID, migration 0012)."""
 
     __tablename__ = "form_keys"
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     form_id: Mapped[int] = mapped_column(ForeignKey("subject_forms.id"), primary_key=True)

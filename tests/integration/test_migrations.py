@@ -79,3 +79,39 @@ def test_an_upgrade_is_one_transaction_so_its_lock_is_held_throughout(tmp_path) 
     finally:
         event.remove(Engine, "commit", count)
     assert commits.count(url) == 1
+
+
+def test_form_keys_keep_their_rows_as_sqlite_rebuilds_them_without_a_rowid_and_back(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path}/keys.db"
+    upgrade(url, "0011")
+    engine = create_engine(url)
+    keys = [("w:pasukan", 1), ("w:rusia", 1), ("t:rus", 2), ("w:pasukan", 2)]
+    with engine.begin() as conn:  # two forms of one group, with their keys, as 0011 stored them
+        conn.exec_driver_sql(
+            "INSERT INTO groups (id, label, dimension, unit, size, sources, origins, conflict, preferred, "
+            "conflicts, created_at, updated_at) VALUES (1, 'x', 'troops', 'troop', 2, 2, 2, 0, 0, '[]', "
+            "'2022-01-01', '2022-01-01')"
+        )
+        for form_id in (1, 2):
+            conn.exec_driver_sql(
+                "INSERT INTO subject_forms (id, group_id, form, measure, pins, generic) "
+                "VALUES (?, 1, ?, 'troops', '', 0)",
+                (form_id, f"pasukan rusia {form_id}"),
+            )
+        conn.exec_driver_sql("INSERT INTO form_keys (key, form_id) VALUES (?, ?)", keys)
+
+    def table() -> tuple[str, list[tuple[str, int]]]:
+        with engine.connect() as conn:
+            sql = conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = 'form_keys'").scalar_one()
+            rows = conn.exec_driver_sql("SELECT key, form_id FROM form_keys").all()
+        return sql, sorted(tuple(row) for row in rows)
+
+    upgrade(url)
+    sql, rows = table()
+    assert sql.rstrip().endswith("WITHOUT ROWID") and rows == sorted(keys)
+    downgrade(url, "0011")
+    sql, rows = table()
+    assert "WITHOUT ROWID" not in sql and rows == sorted(keys)
+    upgrade(url)
+    assert table()[1] == sorted(keys)
+    engine.dispose()
