@@ -114,6 +114,13 @@ def _collecting_garbage_less_often() -> Iterator[None]:
         gc.set_threshold(*before)
 
 
+def _first_line(error: BaseException) -> str:
+    """What the database said, without the lines it may add after (PostgreSQL's COPY adds where in
+    its stream the row was, and the row's value): a rejected line is reported on one line."""
+    primary = getattr(getattr(error, "diag", None), "message_primary", None)
+    return primary or (str(error).splitlines() or [""])[0]
+
+
 class _Statistics:
     """Keeps the database's planner statistics in step with an import (`repo.refresh_statistics`):
     whenever the claims it stored have doubled since the last refresh, and once at the end, so that
@@ -189,7 +196,7 @@ def _store_split(
     except DataError as exc:
         index = FormIndex(lookups=True)
         if len(ready) == 1:
-            report.rejected.append((ready[0][0], f"the database refused it: {exc.orig}"))
+            report.rejected.append((ready[0][0], f"the database refused it: {_first_line(exc.orig)}"))
             return index
         half = len(ready) // 2
         index = _store_split(ctx, index, ready[:half], report)

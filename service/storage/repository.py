@@ -930,7 +930,9 @@ def _send_rows(
     parsed once, where INSERT is bound and run once a row), by the driver's executemany elsewhere.
 
     A row PostgreSQL refuses fails the whole COPY as SQLAlchemy's own error (a `DataError` for a
-    value it cannot take), as an INSERT would.
+    value it cannot take), as an INSERT would. COPY reads each value as text of its column's type,
+    more strictly than INSERT converts a parameter (2.0 is no integer to it): the rows are given
+    in their columns' own Python types, as `insert_rows` and the import's rows are.
     """
     dialect = connection.dialect
     preparer = dialect.identifier_preparer
