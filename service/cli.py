@@ -229,19 +229,27 @@ def _import(config: Config, rows: Iterator[tuple[int, object]], batch_size: int 
 
 
 def _reasons(messages: object) -> str:
-    """marshmallow's messages as one line: `source.name: Missing data for required field.; ...`."""
+    """marshmallow's messages as one line: `source.name: Missing data for required field.; ...`.
+
+    A field's name is the line's own text: one that is not plain printable text (a line break in
+    an unknown key) is shown quoted, so that no reason reads as another line of the report."""
+
+    def name(key: object) -> str:
+        text = str(key)
+        return text if text.isprintable() and ";" not in text else repr(text)
 
     def walk(item: object, path: str) -> Iterator[str]:
         if isinstance(item, dict):
             for key, inner in item.items():  # "_schema": the body (or object) as a whole
-                yield from walk(inner, path if key == "_schema" else f"{path}.{key}" if path else str(key))
+                inner_path = path if key == "_schema" else f"{path}.{name(key)}" if path else name(key)
+                yield from walk(inner, inner_path)
         elif isinstance(item, list):
             for inner in item:
                 yield from walk(inner, path)
         else:
-            yield f"{path or 'body'}: {item}"
+            yield f"{path or 'body'}: {' '.join(str(item).split())}"
 
-    return "; ".join(walk(messages, ""))
+    return "; ".join(walk(messages, "")) or "body: invalid"
 
 
 @main.command()

@@ -72,12 +72,13 @@ def test_import_stores_good_lines_and_reports_bad_ones_by_line_number(env, tmp_p
         json.dumps({**good, "subject": "jumlah pengungsi banjir di Demak \ud800"}),  # a lone surrogate
         json.dumps({**good, "value": {"amount": "x", "unit": 5}, "kota": "Demak"}),
         "[1]",
+        json.dumps({**good, "kota\nline 99: rejected: palsu": 1}),  # a key that would read as a line
     ]
     path = tmp_path / "claims.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = CliRunner().invoke(main, ["import", str(path)])
     assert result.exit_code == 0, result.output
-    assert "import: 2 stored, 1 already stored, 6 rejected" in result.output
+    assert "import: 2 stored, 1 already stored, 7 rejected" in result.output
     assert re.search(r"cpu: \d+\.\d{3} s this process, \d+\.\d{3} s its 1 reading processes", result.output)
     assert "line 2: rejected: not JSON" in result.output
     assert "line 3: rejected: value: cannot read 'banyak sekali'" in result.output
@@ -88,6 +89,8 @@ def test_import_stores_good_lines_and_reports_bad_ones_by_line_number(env, tmp_p
         "kota: Unknown field.\n"
     ) in result.output
     assert "line 10: rejected: body: Invalid input type.\n" in result.output
+    assert "line 11: rejected: 'kota\\nline 99: rejected: palsu': Unknown field.\n" in result.output
+    assert "line 99" not in result.output.replace("'kota\\nline 99", "")
     stored = _claims(env["CEKSILANG_DATABASE_URL"])
     assert sorted(c["source"]["name"] for c in stored) == ["Antara", "Kompas.com"]
     assert stored[0]["group_id"] == stored[1]["group_id"]
