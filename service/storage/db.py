@@ -8,6 +8,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import select
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -16,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 # Marks a connection as a writer: on SQLite its transactions begin IMMEDIATE.
@@ -57,12 +58,12 @@ class Database:
             if database and database != ":memory:" and not database.startswith("file:"):
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
             kwargs["connect_args"] = {"timeout": sqlite_busy_timeout_ms / 1000, "check_same_thread": False}
-        else:
-            kwargs["pool_pre_ping"] = True
         self.engine: Engine = create_engine(self.url, **kwargs)
         self.autocheckpoint_pages = SQLITE_AUTOCHECKPOINT_PAGES
         if self.is_sqlite:
             _configure_sqlite(self.engine, sqlite_busy_timeout_ms, lambda: self.autocheckpoint_pages)
+        else:
+            _replace_connections_the_server_closed(self.engine)
         self._queue = _WriterQueue(self.url.database if self.is_sqlite else None)
         self._reader = sessionmaker(self.engine, expire_on_commit=False)
         self._writer = sessionmaker(
@@ -146,6 +147,25 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int, autocheckpoint_pages
         # A writer takes the write lock up front, so that matching and inserting happen in one
         # serialised step across all gunicorn workers: no twin groups from a race.
         conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE_OPTION) else "BEGIN")
+
+
+def _replace_connections_the_server_closed(engine: Engine) -> None:
+    """A pooled connection the server closed while it sat idle (a restart, a terminated backend, a
+    timeout on the way) has something to read though nothing was asked of it: the server's last
+    message, or the end of the stream. One look at its socket when it is checked out, no round trip,
+    finds it, and the pool replaces it before a request uses it. (SQLAlchemy's `pool_pre_ping` asks
+    the server instead: a round trip before every request.) A connection that breaks in use is
+    still found by its error, which invalidates the pool."""
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+        if dbapi_conn.closed or _has_unread_bytes(dbapi_conn.fileno()):
+            raise DisconnectionError("the server closed this connection while it waited in the pool")
+
+
+def _has_unread_bytes(fd: int) -> bool:
+    readable, _, _ = select.select([fd], [], [], 0)
+    return bool(readable)
 
 
 class _WriterQueue:
