@@ -164,8 +164,11 @@ def _replace_connections_the_server_closed(engine: Engine) -> None:
 
 
 def _has_unread_bytes(fd: int) -> bool:
-    readable, _, _ = select.select([fd], [], [], 0)
-    return bool(readable)
+    """Whether the socket has something to read (or has ended), without waiting. By poll, not
+    select: a busy worker's descriptors can number past select's 1,024."""
+    waiting = select.poll()
+    waiting.register(fd, select.POLLIN)
+    return bool(waiting.poll(0))
 
 
 class _WriterQueue:

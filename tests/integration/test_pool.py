@@ -3,12 +3,15 @@ round trip to ask: a request after a restart or a terminated backend gets a work
 
 from __future__ import annotations
 
+import os
+import resource
+import socket
 import time
 
 import pytest
 from sqlalchemy import create_engine, text
 
-from service.storage.db import Database
+from service.storage.db import Database, _has_unread_bytes
 
 
 @pytest.fixture
@@ -47,3 +50,23 @@ def test_connections_the_server_closed_in_the_pool_are_replaced_before_use(postg
 
 def test_checking_out_a_connection_asks_the_server_nothing(postgres) -> None:
     assert not postgres.engine.pool._pre_ping  # the socket is looked at instead (storage/db.py)
+
+
+def test_a_socket_past_selects_limit_is_looked_at_too() -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard <= 2000:
+        pytest.skip("this process may not open a descriptor numbered past 2,000")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 2100), hard))
+    ours, theirs = socket.socketpair()
+    high = os.dup2(ours.fileno(), 2000)
+    try:
+        assert not _has_unread_bytes(high)
+        theirs.sendall(b"E")  # as the server's last message would arrive
+        assert _has_unread_bytes(high)
+        theirs.close()
+        ours.recv(1)
+        assert _has_unread_bytes(high)  # the end of the stream
+    finally:
+        os.close(high)
+        ours.close()
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
