@@ -65,7 +65,9 @@ class Database:
         else:
             _replace_connections_the_server_closed(self.engine)
         self._queue = _WriterQueue(self.url.database if self.is_sqlite else None)
-        self._reader = sessionmaker(self.engine, expire_on_commit=False)
+        # On PostgreSQL a reader's transactions are READ ONLY (said in their BEGIN: no round trip).
+        readers = self.engine if self.is_sqlite else self.engine.execution_options(postgresql_readonly=True)
+        self._reader = sessionmaker(readers, expire_on_commit=False)
         self._writer = sessionmaker(
             self.engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False
         )
@@ -73,8 +75,18 @@ class Database:
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
+        """A read transaction, for a request's reads.
+
+        On PostgreSQL it is READ ONLY and ends by a commit when the block ends well: psycopg forgets
+        every statement it prepared on the server at a rollback (it cannot tell what the rollback
+        undid), so readers that rolled back had each statement parsed and planned anew every time,
+        a POST's dozen among them. A commit of a transaction that wrote nothing is a rollback in
+        all but that. A block that raises is rolled back.
+        """
         with self._reader() as session:
             yield session
+            if not self.is_sqlite:
+                session.commit()
 
     @contextmanager
     def writing(self) -> Iterator[Session]:

@@ -1,0 +1,68 @@
+"""Reading sessions on PostgreSQL: read-only transactions, ended by a commit so that the driver keeps
+the statements it prepared on the server (a rollback makes psycopg forget them all)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from service.storage.db import Database
+
+# A statement no other part of Cek Silang runs, to be found among the connection's prepared ones.
+PROBE = "SELECT count(*) FROM topics WHERE slug <> 'sessions-probe'"
+
+
+@pytest.fixture
+def postgres(ctx) -> Database:
+    if ctx.db.is_sqlite:
+        pytest.skip("SQLite has no prepared statements on a server")
+    return ctx.db
+
+
+def _prepared(db: Database) -> dict[int, bool]:
+    """For each server process the pool holds, whether the probe is prepared on it."""
+    found: dict[int, bool] = {}
+    for connection in db.engine.pool._pool.queue:  # type: ignore[attr-defined]
+        driver = connection.dbapi_connection
+        pid = driver.info.backend_pid
+        with driver.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement = %s", (PROBE,))
+            found[pid] = cursor.fetchone()[0] > 0
+        driver.rollback()  # as the pool left it: idle
+    return found
+
+
+def test_a_statement_read_again_and_again_stays_prepared_on_the_server(postgres) -> None:
+    pids = set()
+    for _ in range(12):  # psycopg prepares a statement on its sixth run on a connection
+        with postgres.reading() as session:
+            session.execute(text(PROBE))
+            pids.add(session.scalar(text("SELECT pg_backend_pid()")))
+    prepared = _prepared(postgres)
+    assert len(pids) == 1, pids  # one client at a time: the pool hands out the same connection
+    assert prepared == {pid: True for pid in pids}
+
+
+def test_a_reading_session_cannot_write(postgres) -> None:
+    with postgres.writing() as session:
+        session.execute(text("INSERT INTO topics (slug, label) VALUES ('kept', 'Kept')"))
+    with pytest.raises(DBAPIError, match="read-only transaction"), postgres.reading() as session:
+        session.execute(text("UPDATE topics SET label = 'Changed' WHERE slug = 'kept'"))
+    with pytest.raises(DBAPIError, match="read-only transaction"), postgres.reading() as session:
+        session.execute(text("INSERT INTO topics (slug, label) VALUES ('new', 'New')"))
+    with postgres.reading() as session:
+        rows = session.execute(text("SELECT slug, label FROM topics ORDER BY slug")).all()
+    assert [tuple(row) for row in rows] == [("kept", "Kept")]
+    with postgres.writing() as session:  # the connection handed back is a writer's again
+        session.execute(text("UPDATE topics SET label = 'Renamed' WHERE slug = 'kept'"))
+    with postgres.reading() as session:
+        assert session.scalar(text("SELECT label FROM topics WHERE slug = 'kept'")) == "Renamed"
+
+
+def test_what_a_reading_block_raises_ends_its_transaction_and_the_connection_serves_on(postgres) -> None:
+    with pytest.raises(ZeroDivisionError), postgres.reading() as session:
+        session.execute(text(PROBE))
+        1 / 0  # noqa: B018
+    with postgres.reading() as session:
+        assert session.scalar(text("SELECT 1")) == 1
