@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import json
+import multiprocessing
 import re
+from concurrent.futures import ProcessPoolExecutor
 
 import pytest
 from click.testing import CliRunner
@@ -113,3 +116,19 @@ def test_reliability_is_estimated_from_the_seeded_claims(env) -> None:
     assert page["total"] == 5
     assert all(0 < s["reliability"] < 1 and s["estimated_at"] for s in page["items"])
     assert runner.invoke(main, ["reliability", "--every", "5"]).exit_code == 2  # at least a minute
+
+
+def _reading_process_gc_threshold() -> int:
+    return gc.get_threshold()[0]
+
+
+def test_a_reading_process_collects_garbage_as_seldom_as_the_storing_one() -> None:
+    from service.bulk import IMPORT_GC_THRESHOLD
+    from service.cli import _start_reading_process
+    from service.config import Config
+
+    spawn = multiprocessing.get_context("spawn")  # as the import starts its readers
+    with ProcessPoolExecutor(1, mp_context=spawn, initializer=_start_reading_process,
+                             initargs=(Config().LEXICON_PATH,)) as pool:  # fmt: skip
+        assert pool.submit(_reading_process_gc_threshold).result() == IMPORT_GC_THRESHOLD
+    assert gc.get_threshold()[0] != IMPORT_GC_THRESHOLD  # this process's is its own
