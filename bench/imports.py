@@ -8,8 +8,10 @@ FILE` runs as a child process and is timed from start to exit: claims per second
 lines over that wall time, start-up included. Its peak memory is the largest resident set of the
 import and its reading processes, from the rusage `wait4` returns for it (so no other child of this
 process counts). The import says how much processor time it took, and its readers: given a line,
-they show which process bounds the rate. The claims in the database are counted afterwards and
-must equal what the import says it stored.
+they show which process bounds the rate. On the private PostgreSQL cluster the bench starts, the
+server's processor time over the import is measured too (its processes', from /proc): the three
+together say how much of this machine's processors a line takes. The claims in the database are
+counted afterwards and must equal what the import says it stored.
 
 PostgreSQL is a private cluster on loopback (tests.support.PostgresCluster, fsync off) unless
 --pg names a server; either way each run gets a database of its own, dropped at the end.
@@ -90,6 +92,7 @@ class Fill:
     peak_rss_mb: float
     storing_cpu_s: float  # the importing process's processor time: it matches and stores
     reading_cpu_s: float  # its reading processes'
+    server_cpu_s: float | None = None  # the database server's meanwhile (a private PostgreSQL cluster)
 
     @property
     def claims_per_s(self) -> float:
@@ -99,10 +102,36 @@ class Fill:
         return seconds / self.lines * 1e6 if self.lines else 0.0
 
 
-def run_import(path: Path, lines: int, database_url: str, folder: Path) -> Fill:
-    """`ceksilang import PATH` into a migrated database, timed from start to exit."""
+def process_tree_cpu_seconds(pid: int) -> float:
+    """Processor time, user and system, a process and every process it started have taken so far:
+    its own, its children's that ended (which it waited for), and those still running (Linux's
+    /proc). For a PostgreSQL server's first process: the whole server, the backend of each
+    connection, ended or not, among them."""
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def fields(process: int) -> list[str]:
+        stat = Path(f"/proc/{process}/stat").read_text()
+        return stat[stat.rindex(")") + 2 :].split()  # after the name, which may hold spaces
+
+    mine = fields(pid)  # from the state on: ppid is [1], utime..cstime are [11:15]
+    total = sum(int(n) for n in mine[11:15])
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, ValueError, IndexError):  # one that ended meanwhile
+                theirs = fields(int(entry.name))
+                if int(theirs[1]) == pid:
+                    total += int(theirs[11]) + int(theirs[12])
+    return total / tick
+
+
+def run_import(
+    path: Path, lines: int, database_url: str, folder: Path, server_cpu: Callable[[], float] | None = None
+) -> Fill:
+    """`ceksilang import PATH` into a migrated database, timed from start to exit; with
+    `server_cpu` (the database server's processor time so far), what the server took meanwhile."""
     out_path, err_path = folder / "import.out", folder / "import.err"
     with out_path.open("wb") as out, err_path.open("wb") as err:
+        server_before = server_cpu() if server_cpu else None
         started = time.perf_counter()
         process = subprocess.Popen(
             [str(BIN / "ceksilang"), "import", str(path)], env=command_env(database_url), cwd=folder,
@@ -117,14 +146,16 @@ def run_import(path: Path, lines: int, database_url: str, folder: Path) -> Fill:
             raise
         seconds = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)
+        server_cpu_s = server_cpu() - server_before if server_cpu and server_before is not None else None
     said = out_path.read_text(encoding="utf-8", errors="replace")
     found, cpu = IMPORT_LINE.search(said), CPU_LINE.search(said)
     if process.returncode != 0 or found is None or cpu is None:
         errors = err_path.read_text(encoding="utf-8", errors="replace")[-3000:]
         raise RuntimeError(f"ceksilang import failed ({process.returncode}):\n{said[-2000:]}\n{errors}")
     stored, already, rejected = (int(n) for n in found.groups())
-    # Linux gives ru_maxrss in kilobytes.
-    return Fill(lines, stored, already, rejected, seconds, usage.ru_maxrss / 1024, *map(float, cpu.groups()))
+    storing, reading = map(float, cpu.groups())
+    peak_mb = usage.ru_maxrss / 1024  # Linux gives ru_maxrss in kilobytes
+    return Fill(lines, stored, already, rejected, seconds, peak_mb, storing, reading, server_cpu_s)
 
 
 def count_claims(database_url: str) -> int:
@@ -145,6 +176,8 @@ class Databases:
         self.pg_url = pg_url
         self.echo = echo
         self.postgres_version: str | None = None
+        # The private cluster's processor time so far (None for SQLite, or a server --pg names).
+        self.server_cpu: Callable[[], float] | None = None
 
     @contextlib.contextmanager
     def fresh(self, kind: str, name: str, folder: Path) -> Iterator[str]:
@@ -177,6 +210,7 @@ class Databases:
             self.stack.callback(cluster.remove)
             cluster.start()
             self.pg_url = cluster.url
+            self.server_cpu = lambda: process_tree_cpu_seconds(cluster.pid)
             self.echo(f"PostgreSQL: a private cluster on 127.0.0.1:{cluster.port} (fsync off)")
         if self.postgres_version is None:
             engine = create_engine(self.pg_url)
@@ -215,23 +249,30 @@ def report(
         echo(f"{lines:,} claims written to {path.name} ({time.perf_counter() - started:.1f} s, not timed)")
         with databases.fresh(db, f"import-{claims}-{seed}", folder) as url:
             migrate(url, folder)
-            fill = run_import(path, lines, url, folder)
+            fill = run_import(path, lines, url, folder, databases.server_cpu)
             in_database = count_claims(url)
         echo("")
         echo(f"{'claims':>10} {'db':<9} {'stored':>10} {'repeats':>8} {'rejected':>8} {'seconds':>9} "
-             f"{'claims/s':>9} {'peak MB':>8} {'storing µs':>10} {'reading µs':>10}")  # fmt: skip
+             f"{'claims/s':>9} {'peak MB':>8} {'storing µs':>10} {'reading µs':>10} "
+             f"{'server µs':>9}")  # fmt: skip
         storing_us = fill.cpu_us_per_line(fill.storing_cpu_s)
         reading_us = fill.cpu_us_per_line(fill.reading_cpu_s)
+        server_us = None if fill.server_cpu_s is None else fill.cpu_us_per_line(fill.server_cpu_s)
+        server = "-" if server_us is None else f"{server_us:.0f}"
         echo(f"{claims:>10,} {db:<9} {fill.stored:>10,} {fill.already_stored:>8,} {fill.rejected:>8,} "
              f"{fill.seconds:>9.1f} {fill.claims_per_s:>9.1f} {fill.peak_rss_mb:>8.1f} "
-             f"{storing_us:>10.0f} {reading_us:>10.0f}")  # fmt: skip
-        echo("(storing µs, reading µs: processor time a line, of the importing process and of its readers)")
+             f"{storing_us:>10.0f} {reading_us:>10.0f} {server:>9}")  # fmt: skip
+        echo(
+            "(storing µs, reading µs, server µs: processor time a line, of the importing process, of its"
+            " readers, and of the PostgreSQL server it ran when the bench started that server)"
+        )
         warn_about(fill, in_database, folder, echo)
     line = {
         "claims": claims, "db": db, "seed": seed, **asdict(fill), "seconds": round(fill.seconds, 2),
         "claims_per_s": round(fill.claims_per_s, 1), "peak_rss_mb": round(fill.peak_rss_mb, 1),
         "claims_in_database": in_database,
         "storing_cpu_us_per_claim": round(storing_us, 1), "reading_cpu_us_per_claim": round(reading_us, 1),
+        "server_cpu_us_per_claim": None if server_us is None else round(server_us, 1),
     }  # fmt: skip
     if databases.postgres_version:
         line["postgres"] = databases.postgres_version

@@ -141,6 +141,12 @@ class PostgresCluster:
     def stop(self) -> None:
         self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
 
+    @property
+    def pid(self) -> int:
+        """The server's first process (the postmaster), which starts every other: the first line
+        of its pid file."""
+        return int((self.data / "postmaster.pid").read_text().split("\n", 1)[0])
+
     def remove(self) -> None:
         with contextlib.suppress(subprocess.CalledProcessError):
             self.stop()

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
+import resource
+import subprocess
+import sys
+import time
 
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import create_engine, text
 
+from bench.imports import process_tree_cpu_seconds
 from service.cli import main
+from tests.support import postgres_bin
 
 
 def test_bench_import_counts_what_the_store_holds_and_measures_the_import(tmp_path) -> None:
@@ -27,6 +34,7 @@ def test_bench_import_counts_what_the_store_holds_and_measures_the_import(tmp_pa
     # over a thousand lines both are well above nothing.
     assert figures["storing_cpu_us_per_claim"] > 100 and figures["reading_cpu_us_per_claim"] > 10
     assert figures["storing_cpu_us_per_claim"] * 1000 / 1e6 < figures["seconds"] * 2  # two cores at most
+    assert figures["server_cpu_us_per_claim"] is None  # SQLite runs in the importing process
     assert "WARNING" not in result.output
     assert "storing µs" in result.output
 
@@ -36,3 +44,45 @@ def test_bench_import_counts_what_the_store_holds_and_measures_the_import(tmp_pa
     engine.dispose()
     lines = (tmp_path / "claims-1000-7.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(lines) == 1000 and all(json.loads(line)["subject"] for line in lines)
+
+
+@pytest.mark.skipif(postgres_bin() is None, reason="PostgreSQL's server binaries are not installed")
+def test_bench_import_on_postgresql_measures_the_servers_processor_time_too(tmp_path) -> None:
+    args = ["bench", "import", "--claims", "300", "--db", "postgres", "--workdir", str(tmp_path)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output.strip().splitlines()[-1])
+    assert figures["db"] == "postgres" and figures["claims_in_database"] == figures["stored"] > 290
+    # The server parsed, stored and indexed every row: well above nothing a line, and no more than
+    # two cores could give over the import.
+    assert figures["server_cpu_us_per_claim"] > 20
+    assert figures["server_cpu_us_per_claim"] * 300 / 1e6 < figures["seconds"] * 2
+
+
+BURN = """
+import sys, time
+end = time.process_time() + float(sys.argv[1])
+while time.process_time() < end:
+    pass
+print("burnt", flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_process_trees_processor_time_counts_its_children_running_and_ended() -> None:
+    me = os.getpid()
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    before = process_tree_cpu_seconds(me)
+    assert before >= own.ru_utime + own.ru_stime - 0.05  # its own, in clock ticks
+    child = subprocess.Popen([sys.executable, "-c", BURN, "0.5"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None and child.stdout.readline() == "burnt\n"
+        running = process_tree_cpu_seconds(me)
+        assert running - before >= 0.45  # a child still running
+    finally:
+        child.kill()
+        child.wait()
+    time.sleep(0.05)
+    ended = process_tree_cpu_seconds(me)
+    assert ended - before >= 0.45  # waited for: now in this process's children's time
+    assert ended - before < running - before + 0.5
