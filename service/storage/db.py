@@ -75,13 +75,15 @@ class Database:
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
-        """A read transaction, for a request's reads.
+        """A read transaction, for a request's reads: nothing in it is written.
 
         On PostgreSQL it is READ ONLY and ends by a commit when the block ends well: psycopg forgets
         every statement it prepared on the server at a rollback (it cannot tell what the rollback
         undid), so readers that rolled back had each statement parsed and planned anew every time,
         a POST's dozen among them. A commit of a transaction that wrote nothing is a rollback in
-        all but that. A block that raises is rolled back.
+        all but that. A block that raises is rolled back. An ORM object changed in the block would
+        be flushed by that commit and refused by the server: what is changed for an answer is a
+        plain copy (as `count_behind` counts verdicts on rows), or changed after the block.
         """
         with self._reader() as session:
             yield session
