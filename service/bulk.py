@@ -123,20 +123,25 @@ def _first_line(error: BaseException) -> str:
 
 class _Statistics:
     """Keeps the database's planner statistics in step with an import (`repo.refresh_statistics`):
-    whenever the claims it stored have doubled since the last refresh, and once at the end, so that
-    the import's own lookups, and the requests served after it, are planned for the tables as they
-    are. A handful of refreshes for a million claims."""
-
-    FIRST = 10_000
+    whenever the claims table has doubled since the last refresh, and once at the end, so that the
+    import's own lookups, and the requests served after it, are planned for the tables as they are.
+    Into an empty store that is after the first batch (planned for the empty table, each of the
+    second batch's fingerprint lookups read every claim), then as the claims stored double: a
+    handful of refreshes for a million claims. Into a store of a million, a few thousand more
+    change nothing the planner needs until the end."""
 
     def __init__(self, ctx: usecases.Context) -> None:
         self.ctx = ctx
-        self.next_at = self.FIRST
+        self.before = 0  # claims in the store when the import began
+        if not ctx.db.is_sqlite:  # (SQLite keeps no statistics for an import to refresh)
+            with ctx.db.reading() as session:  # claims are never deleted: the highest id is about the size
+                self.before = repo.last_id(session, Claim)
+        self.next_at = max(self.before, 1)  # claims stored by the import when the table has doubled
 
     def after(self, stored: int) -> None:
         if stored >= self.next_at:
             self.refresh()
-            self.next_at = 2 * stored
+            self.next_at = self.before + 2 * stored
 
     def refresh(self) -> None:
         if self.ctx.db.is_sqlite:

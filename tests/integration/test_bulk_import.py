@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import itertools
 import random
 from collections import Counter
 from typing import Any
@@ -210,20 +211,46 @@ def test_a_claim_postgresql_refuses_is_rejected_and_the_rest_of_its_batch_stored
         assert sorted(session.scalars(select(Claim.value_low))) == [1, 2, 4, 5, 6]
 
 
+def _claims_at_each_refresh(monkeypatch) -> list[int]:
+    """The claims in the store each time the import refreshes the planner's statistics."""
+    seen: list[int] = []
+    real = repo.refresh_statistics
+
+    def refresh(connection) -> None:
+        seen.append(connection.scalar(text("SELECT count(*) FROM claims")))
+        real(connection)
+
+    monkeypatch.setattr(repo, "refresh_statistics", refresh)
+    return seen
+
+
 def test_an_import_leaves_the_planner_knowing_how_many_claims_there_are(ctx, monkeypatch) -> None:
     if ctx.db.is_sqlite:
         pytest.skip("SQLite plans from its indexes alone: the import keeps no statistics for it")
-    monkeypatch.setattr(bulk._Statistics, "FIRST", 100)  # refreshed at 100 stored, then as they double
     _empty(ctx)
-    refreshes = []
-    real = repo.refresh_statistics
-    monkeypatch.setattr(repo, "refresh_statistics", lambda conn: (refreshes.append(1), real(conn)))
+    seen = _claims_at_each_refresh(monkeypatch)
     report = bulk.import_claims(ctx, _loaded(_bodies(11, 500)), batch_size=100)
     assert report.stored > 400
-    assert 3 <= len(refreshes) <= 4  # during the import (at 100 or more claims, then doubled) and at its end
+    # Into an empty store: after the first batch, then as the claims double, and at the end.
+    first = seen[0]
+    assert 90 < first <= 100
+    assert all(later >= 2 * earlier for earlier, later in itertools.pairwise(seen[:-1]))
+    assert seen[-1] == report.stored and len(seen) >= 3  # at least once more on the way (~100 → 500)
     with ctx.db.reading() as session:
         estimated = session.scalar(text("SELECT reltuples FROM pg_class WHERE relname = 'claims'"))
     assert estimated == report.stored  # a sample of every row at this size: exact
+
+
+def test_an_import_into_a_full_store_refreshes_the_statistics_once_it_has_doubled(ctx, monkeypatch) -> None:
+    if ctx.db.is_sqlite:
+        pytest.skip("SQLite plans from its indexes alone: the import keeps no statistics for it")
+    _empty(ctx)
+    before = bulk.import_claims(ctx, _loaded(_bodies(12, 300)), batch_size=100).stored
+    seen = _claims_at_each_refresh(monkeypatch)
+    report = bulk.import_claims(ctx, _loaded(_bodies(13, 500)), batch_size=100)
+    assert report.stored > 400 and before > 250
+    assert seen[0] >= 2 * before  # not before the table has doubled
+    assert seen[-1] == before + report.stored and len(seen) == 2  # and at the end
 
 
 def test_the_collector_runs_less_often_while_an_import_stores_and_as_before_after(ctx) -> None:
