@@ -136,6 +136,7 @@ def import_(file: TextIO, batch_size: int, readers: int) -> None:
     numbered = enumerate(tqdm(file, desc="importing", unit=" lines", file=sys.stderr, disable=None), start=1)
     chunks = iter(lambda: list(itertools.islice(numbered, batch_size)), [])
     context = _context(config)
+    context.db.cache_more_pages()
     if readers < 1:
         _start_reading(config.LEXICON_PATH)
         report = store_batches(context, map(_read_lines, chunks))

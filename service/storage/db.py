@@ -39,6 +39,12 @@ log = logging.getLogger("ceksilang")
 SQLITE_AUTOCHECKPOINT_PAGES = 1000
 SQLITE_AUTOCHECKPOINT_PAGES_BEHIND = 10_000
 
+# Each SQLite connection's cache of database pages, in KiB: SQLite's own default for a request's
+# connection (several per worker), a larger one for a process that writes much into a large store
+# (`Database.cache_more_pages`).
+SQLITE_PAGE_CACHE_KIB = 2000
+SQLITE_PAGE_CACHE_KIB_IMPORT = 256 * 1024
+
 
 # Set in the info of a session that holds the writers' turn (`Database.writing`): nothing is
 # committed by anyone else while it lasts.
@@ -60,8 +66,14 @@ class Database:
             kwargs["connect_args"] = {"timeout": sqlite_busy_timeout_ms / 1000, "check_same_thread": False}
         self.engine: Engine = create_engine(self.url, **kwargs)
         self.autocheckpoint_pages = SQLITE_AUTOCHECKPOINT_PAGES
+        self.page_cache_kib = SQLITE_PAGE_CACHE_KIB
         if self.is_sqlite:
-            _configure_sqlite(self.engine, sqlite_busy_timeout_ms, lambda: self.autocheckpoint_pages)
+            _configure_sqlite(
+                self.engine,
+                sqlite_busy_timeout_ms,
+                lambda: self.autocheckpoint_pages,
+                lambda: self.page_cache_kib,
+            )
         else:
             _replace_connections_the_server_closed(self.engine)
         self._queue = _WriterQueue(self.url.database if self.is_sqlite else None)
@@ -120,6 +132,16 @@ class Database:
             self.autocheckpoint_pages = SQLITE_AUTOCHECKPOINT_PAGES_BEHIND
             self.engine.dispose()
 
+    def cache_more_pages(self, kib: int = SQLITE_PAGE_CACHE_KIB_IMPORT) -> None:
+        """On SQLite, for a process that writes much into a large store (the bulk import): each
+        connection keeps this many KiB of the database's pages in memory, not SQLite's 2 MB. Rows
+        go into the indexes all over (fingerprints, form keys), and with 2 MB nearly every insert
+        read its index pages again from the operating system's cache. Connections opened before
+        are closed, to be opened again with the setting. (PostgreSQL's cache is the server's.)"""
+        if self.is_sqlite:
+            self.page_cache_kib = kib
+            self.engine.dispose()
+
     def ping(self) -> None:
         with self.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
@@ -143,7 +165,12 @@ class Database:
         self.engine.dispose()
 
 
-def _configure_sqlite(engine: Engine, busy_timeout_ms: int, autocheckpoint_pages: Callable[[], int]) -> None:
+def _configure_sqlite(
+    engine: Engine,
+    busy_timeout_ms: int,
+    autocheckpoint_pages: Callable[[], int],
+    page_cache_kib: Callable[[], int],
+) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         # Let SQLAlchemy's "begin" event below emit BEGIN itself.
@@ -154,6 +181,7 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int, autocheckpoint_pages
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute(f"PRAGMA wal_autocheckpoint={int(autocheckpoint_pages())}")
+        cursor.execute(f"PRAGMA cache_size=-{int(page_cache_kib())}")  # negative: in KiB, not pages
         cursor.close()
 
     @event.listens_for(engine, "begin")
