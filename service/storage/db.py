@@ -93,12 +93,22 @@ class Database:
         every statement it prepared on the server at a rollback (it cannot tell what the rollback
         undid), so readers that rolled back had each statement parsed and planned anew every time,
         a POST's dozen among them. A commit of a transaction that wrote nothing is a rollback in
-        all but that. A block that raises is rolled back. An ORM object changed in the block would
-        be flushed by that commit and refused by the server: what is changed for an answer is a
-        plain copy (as `count_behind` counts verdicts on rows), or changed after the block.
+        all but that. So is a block that raises an error of its own (a claim or group not found: a
+        404), the error then raised on; one the database raised is rolled back. An ORM object
+        changed in the block would be flushed by the commit and refused by the server: what is
+        changed for an answer is a plain copy (as `count_behind` counts verdicts on rows), or
+        changed after the block.
         """
         with self._reader() as session:
-            yield session
+            try:
+                yield session
+            except SQLAlchemyError:
+                raise  # the session's close rolls back
+            except Exception:
+                if not self.is_sqlite:
+                    with suppress(SQLAlchemyError):  # the block's own error is the one to raise
+                        session.commit()
+                raise
             if not self.is_sqlite:
                 session.commit()
 

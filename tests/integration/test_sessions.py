@@ -29,7 +29,7 @@ def _prepared(db: Database) -> dict[int, bool]:
         with driver.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement = %s", (PROBE,))
             found[pid] = cursor.fetchone()[0] > 0
-        driver.rollback()  # as the pool left it: idle
+        driver.commit()  # idle, as the pool left it (a rollback would make psycopg forget them all)
     return found
 
 
@@ -60,9 +60,27 @@ def test_a_reading_session_cannot_write(postgres) -> None:
         assert session.scalar(text("SELECT label FROM topics WHERE slug = 'kept'")) == "Renamed"
 
 
-def test_what_a_reading_block_raises_ends_its_transaction_and_the_connection_serves_on(postgres) -> None:
-    with pytest.raises(ZeroDivisionError), postgres.reading() as session:
+def _prepare_the_probe(db: Database) -> None:
+    for _ in range(8):
+        with db.reading() as session:
+            session.execute(text(PROBE))
+    assert all(_prepared(db).values())
+
+
+def test_a_reading_block_that_raises_its_own_error_keeps_the_prepared_statements(postgres) -> None:
+    _prepare_the_probe(postgres)
+    with pytest.raises(LookupError), postgres.reading() as session:  # as a 404 is raised
         session.execute(text(PROBE))
-        1 / 0  # noqa: B018
+        raise LookupError("no such group")
+    assert all(_prepared(postgres).values())
     with postgres.reading() as session:
         assert session.scalar(text("SELECT 1")) == 1
+
+
+def test_a_reading_block_the_database_failed_is_rolled_back_and_the_connection_serves_on(postgres) -> None:
+    _prepare_the_probe(postgres)
+    with pytest.raises(DBAPIError, match="division by zero"), postgres.reading() as session:
+        session.execute(text("SELECT 1 / 0"))
+    with postgres.reading() as session:
+        assert session.scalar(text("SELECT 1")) == 1
+        assert session.scalar(text("SELECT count(*) FROM topics")) == 0
