@@ -103,25 +103,28 @@ class Fill:
 
 
 def process_tree_cpu_seconds(pid: int) -> float:
-    """Processor time, user and system, a process and every process it started have taken so far:
-    its own, its children's that ended (which it waited for), and those still running (Linux's
-    /proc). For a PostgreSQL server's first process: the whole server, the backend of each
-    connection, ended or not, among them."""
+    """Processor time, user and system, a process and its children have taken so far: its own, its
+    children's that ended (which it waited for), and those still running (Linux's /proc). For a
+    PostgreSQL server's first process: the whole server, the backend of each connection, ended or
+    not, among them. A child that ends while its siblings are read would be counted in neither
+    part, so the reading is taken again until the ended children's time stays the same over it."""
     tick = os.sysconf("SC_CLK_TCK")
 
     def fields(process: int) -> list[str]:
         stat = Path(f"/proc/{process}/stat").read_text()
         return stat[stat.rindex(")") + 2 :].split()  # after the name, which may hold spaces
 
-    mine = fields(pid)  # from the state on: ppid is [1], utime..cstime are [11:15]
-    total = sum(int(n) for n in mine[11:15])
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError, ValueError, IndexError):  # one that ended meanwhile
-                theirs = fields(int(entry.name))
-                if int(theirs[1]) == pid:
-                    total += int(theirs[11]) + int(theirs[12])
-    return total / tick
+    while True:
+        mine = fields(pid)  # from the state on: ppid is [1], utime..cstime are [11:15]
+        running = 0
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                with contextlib.suppress(OSError, ValueError, IndexError):  # one that ended meanwhile
+                    theirs = fields(int(entry.name))
+                    if int(theirs[1]) == pid:
+                        running += int(theirs[11]) + int(theirs[12])
+        if fields(pid)[13:15] == mine[13:15]:  # no child's time moved to the ended ones meanwhile
+            return (sum(int(n) for n in mine[11:15]) + running) / tick
 
 
 def run_import(

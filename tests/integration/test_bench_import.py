@@ -7,7 +7,6 @@ import os
 import resource
 import subprocess
 import sys
-import time
 
 import pytest
 from click.testing import CliRunner
@@ -48,15 +47,15 @@ def test_bench_import_counts_what_the_store_holds_and_measures_the_import(tmp_pa
 
 @pytest.mark.skipif(postgres_bin() is None, reason="PostgreSQL's server binaries are not installed")
 def test_bench_import_on_postgresql_measures_the_servers_processor_time_too(tmp_path) -> None:
-    args = ["bench", "import", "--claims", "300", "--db", "postgres", "--workdir", str(tmp_path)]
+    args = ["bench", "import", "--claims", "1000", "--db", "postgres", "--workdir", str(tmp_path)]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     figures = json.loads(result.output.strip().splitlines()[-1])
-    assert figures["db"] == "postgres" and figures["claims_in_database"] == figures["stored"] > 290
-    # The server parsed, stored and indexed every row: well above nothing a line, and no more than
-    # two cores could give over the import.
-    assert figures["server_cpu_us_per_claim"] > 20
-    assert figures["server_cpu_us_per_claim"] * 300 / 1e6 < figures["seconds"] * 2
+    assert figures["db"] == "postgres" and figures["claims_in_database"] == figures["stored"] > 990
+    # The server parsed, stored and indexed every row (some 150 µs a line at this size): its time is
+    # counted whole, backend and all, and is no more than two cores could give over the import.
+    assert figures["server_cpu_us_per_claim"] > 50
+    assert figures["server_cpu_us_per_claim"] * 1000 / 1e6 < figures["seconds"] * 2
 
 
 BURN = """
@@ -82,7 +81,6 @@ def test_a_process_trees_processor_time_counts_its_children_running_and_ended() 
     finally:
         child.kill()
         child.wait()
-    time.sleep(0.05)
     ended = process_tree_cpu_seconds(me)
     assert ended - before >= 0.45  # waited for: now in this process's children's time
     assert ended - before < running - before + 0.5
