@@ -189,7 +189,7 @@ def _start_reading(lexicon_path: str | None) -> None:
 def _start_reading_process(lexicon_path: str | None) -> None:
     """A reading process's start. Its cyclic garbage collector runs as seldom as the storing
     process's (`bulk.IMPORT_GC_THRESHOLD`): it keeps the subjects and values it read (200,000 of
-    each) for the whole import, and the collector walked them over and over, a sixth of its time,
+    each) for the whole import, and the collector walked them over and over, an eighth of its time,
     for nothing to collect (a batch's objects are freed by their counts once sent)."""
     from service.bulk import IMPORT_GC_THRESHOLD
 
