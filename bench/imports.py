@@ -134,7 +134,7 @@ def run_import(
     `server_cpu` (the database server's processor time so far), what the server took meanwhile."""
     out_path, err_path = folder / "import.out", folder / "import.err"
     with out_path.open("wb") as out, err_path.open("wb") as err:
-        server_before = server_cpu() if server_cpu else None
+        server_before = server_cpu() if server_cpu else 0.0
         started = time.perf_counter()
         process = subprocess.Popen(
             [str(BIN / "ceksilang"), "import", str(path)], env=command_env(database_url), cwd=folder,
@@ -149,7 +149,7 @@ def run_import(
             raise
         seconds = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)
-        server_cpu_s = server_cpu() - server_before if server_cpu and server_before is not None else None
+        server_cpu_s = server_cpu() - server_before if server_cpu else None
     said = out_path.read_text(encoding="utf-8", errors="replace")
     found, cpu = IMPORT_LINE.search(said), CPU_LINE.search(said)
     if process.returncode != 0 or found is None or cpu is None:
