@@ -202,9 +202,10 @@ def post_claim(ctx: Context, data: ClaimInput) -> PostedClaim:
         existing = repo.claim_by_fingerprint(session, ready.fingerprint)
         if existing is None:
             stored = _store(ctx, session, ready)
-    with ctx.db.reading() as session:
-        if existing is not None:
+    if existing is not None:
+        with ctx.db.reading() as session:
             return _answer(ctx, session, existing)
+    with ctx.db.answering() as session:  # one read: the latest claims of its group and the related
         return _posted(ctx, session, stored.claim, stored.related, stored.conflicting, created=True,
                        group=stored.group)  # fmt: skip
 

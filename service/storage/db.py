@@ -83,6 +83,10 @@ class Database:
         self._writer = sessionmaker(
             self.engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False
         )
+        # (Used on PostgreSQL only: see `answering`.)
+        self._answerer = sessionmaker(
+            self.engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
+        )
         self._roles: list[SoleRole] = []
 
     @contextmanager
@@ -111,6 +115,24 @@ class Database:
                 raise
             if not self.is_sqlite:
                 session.commit()
+
+    @contextmanager
+    def answering(self) -> Iterator[Session]:
+        """A session for the few reads of an answer that need no transaction around them: a POST's
+        answer, read once its claim is committed.
+
+        On PostgreSQL each statement runs on its own, as the server's READ COMMITTED would give each
+        statement of a transaction a snapshot of its own all the same: the POST is spared a reading
+        transaction's BEGIN and COMMIT, two of its round trips. Nothing opens a server-side cursor
+        in it (they need a transaction) and nothing stops a write: it is for a request's reads, and
+        `reading` for anything else. On SQLite it is `reading` (a transaction costs no round trip).
+        """
+        if self.is_sqlite:
+            with self.reading() as session:
+                yield session
+            return
+        with self._answerer() as session:
+            yield session
 
     @contextmanager
     def writing(self) -> Iterator[Session]:

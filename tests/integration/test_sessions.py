@@ -3,10 +3,14 @@ the statements it prepared on the server (a rollback makes psycopg forget them a
 
 from __future__ import annotations
 
+import psycopg
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from schemas import ClaimIn
+from service import usecases
+from service.storage import repository as repo
 from service.storage.db import Database
 
 # A statement no other part of Cek Silang runs, to be found among the connection's prepared ones.
@@ -84,3 +88,50 @@ def test_a_reading_block_the_database_failed_is_rolled_back_and_the_connection_s
     with postgres.reading() as session:
         assert session.scalar(text("SELECT 1")) == 1
         assert session.scalar(text("SELECT count(*) FROM topics")) == 0
+
+
+def _in_transaction(session) -> bool:
+    driver = session.connection().connection.driver_connection
+    return driver.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
+
+
+def test_an_answer_is_read_outside_any_transaction_and_the_connection_serves_transactions_after(
+    postgres,
+) -> None:
+    _prepare_the_probe(postgres)
+    with postgres.answering() as session:
+        session.execute(text(PROBE))
+        assert not _in_transaction(session)  # no BEGIN was sent: none to COMMIT either
+    assert all(_prepared(postgres).values())  # nothing rolled back: the statements kept
+    with postgres.reading() as session:
+        session.execute(text(PROBE))
+        assert _in_transaction(session)
+        with pytest.raises(DBAPIError, match="read-only transaction"):
+            session.execute(text("INSERT INTO topics (slug, label) VALUES ('new', 'New')"))
+    with pytest.raises(RuntimeError), postgres.writing() as session:
+        session.execute(text("INSERT INTO topics (slug, label) VALUES ('undone', 'Undone')"))
+        assert _in_transaction(session)
+        raise RuntimeError("a writer that fails is rolled back whole")
+    with postgres.answering() as session:
+        assert session.scalar(text("SELECT count(*) FROM topics")) == 0
+
+
+def test_a_posted_claim_is_answered_outside_any_transaction(ctx, postgres, monkeypatch) -> None:
+    seen: list[bool] = []
+    read = repo.latest_claims_of_groups
+
+    def spy(session, limits, *, exclude):
+        seen.append(_in_transaction(session))
+        return read(session, limits, exclude=exclude)
+
+    monkeypatch.setattr(repo, "latest_claims_of_groups", spy)
+    body = {"subject": "korban banjir Bekasi", "value": "12 orang", "source": {"name": "Kompas"}}
+    first = usecases.post_claim(ctx, ClaimIn().load(body))
+    second = usecases.post_claim(
+        ctx, ClaimIn().load(body | {"value": "15 orang", "source": {"name": "Tempo"}})
+    )
+    again = usecases.post_claim(ctx, ClaimIn().load(body))  # a repeat is answered in a reading transaction
+    assert seen == [False, False, True]
+    assert second.group.id == first.group.id
+    assert [m.claim.id for m in second.matches] == [first.claim.id]
+    assert not again.created and [m.claim.id for m in again.matches] == [second.claim.id]
