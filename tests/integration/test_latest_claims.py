@@ -47,12 +47,13 @@ def test_each_group_gives_its_latest_listed_claims_oldest_first(ctx) -> None:
         {ids[3]: 2, ids[1]: 3},
         {gid: limit for gid, limit in zip(ids, [3, 1, 20, 2, 3, 3], strict=True)},
         {ids[-1]: 20, 999_999: 3},  # a group that does not exist gives nothing
+        {ids[2]: 0, ids[4]: 2},  # nor does a limit of none
     ]
     with ctx.db.reading() as session:
         for limits in cases:
             found = repo.latest_claims_of_groups(session, limits, exclude=excluded)
             listed = {gid: [i for i in groups.get(gid, []) if i != excluded] for gid in limits}
-            expected = {gid: listed[gid][-limit:] for gid, limit in limits.items()}
+            expected = {gid: listed[gid][max(len(listed[gid]) - limit, 0) :] for gid, limit in limits.items()}
             assert {gid: [row.id for row in rows] for gid, rows in found.items()} == expected
             for gid, rows in found.items():
                 assert all(row.group_id == gid and row.retracted_at is None for row in rows)
@@ -74,5 +75,5 @@ def test_one_statement_whatever_the_number_of_groups_on_postgresql(ctx) -> None:
     finally:
         event.remove(ctx.db.engine, "before_cursor_execute", seen)
     assert len(statements) == 4
-    # PostgreSQL prepares and plans one statement; SQLite's is a union as long as the groups.
+    # PostgreSQL is given one statement to prepare; SQLite's is a union as long as the groups.
     assert len(set(statements)) == (4 if ctx.db.is_sqlite else 1)
