@@ -64,6 +64,13 @@ class Database:
             if database and database != ":memory:" and not database.startswith("file:"):
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
             kwargs["connect_args"] = {"timeout": sqlite_busy_timeout_ms / 1000, "check_same_thread": False}
+        else:
+            # Writers rely on it: each statement after the writers' lock sees all that the writer
+            # before committed (under REPEATABLE READ the transaction's snapshot would be taken by
+            # the lock's statement, before the lock was granted). Said for every connection, so a
+            # server whose default is another level changes nothing, and a connection that served
+            # an answer outside transactions (`answering`) begins them as every other.
+            kwargs["isolation_level"] = "READ COMMITTED"
         self.engine: Engine = create_engine(self.url, **kwargs)
         self.autocheckpoint_pages = SQLITE_AUTOCHECKPOINT_PAGES
         self.page_cache_kib = SQLITE_PAGE_CACHE_KIB

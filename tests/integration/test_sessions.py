@@ -99,19 +99,24 @@ def test_an_answer_is_read_outside_any_transaction_and_the_connection_serves_tra
     postgres,
 ) -> None:
     _prepare_the_probe(postgres)
+    pids = set()
     with postgres.answering() as session:
         session.execute(text(PROBE))
         assert not _in_transaction(session)  # no BEGIN was sent: none to COMMIT either
+        pids.add(session.scalar(text("SELECT pg_backend_pid()")))
     assert all(_prepared(postgres).values())  # nothing rolled back: the statements kept
     with postgres.reading() as session:
         session.execute(text(PROBE))
         assert _in_transaction(session)
+        pids.add(session.scalar(text("SELECT pg_backend_pid()")))
         with pytest.raises(DBAPIError, match="read-only transaction"):
             session.execute(text("INSERT INTO topics (slug, label) VALUES ('new', 'New')"))
     with pytest.raises(RuntimeError), postgres.writing() as session:
         session.execute(text("INSERT INTO topics (slug, label) VALUES ('undone', 'Undone')"))
         assert _in_transaction(session)
+        pids.add(session.scalar(text("SELECT pg_backend_pid()")))
         raise RuntimeError("a writer that fails is rolled back whole")
+    assert len(pids) == 1  # one client at a time: the connection the answer was read on, each time
     with postgres.answering() as session:
         assert session.scalar(text("SELECT count(*) FROM topics")) == 0
 
@@ -135,3 +140,29 @@ def test_a_posted_claim_is_answered_outside_any_transaction(ctx, postgres, monke
     assert second.group.id == first.group.id
     assert [m.claim.id for m in second.matches] == [first.claim.id]
     assert not again.created and [m.claim.id for m in again.matches] == [second.claim.id]
+
+
+def test_every_session_is_read_committed_whatever_the_servers_default(postgres) -> None:
+    """Writers need READ COMMITTED (see Database): a database set to REPEATABLE READ by default
+    does not change it."""
+    name = postgres.url.database
+    with postgres.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as admin:
+        admin.exec_driver_sql(f"ALTER DATABASE {name} SET default_transaction_isolation = 'repeatable read'")
+    db = Database(postgres.url.render_as_string(hide_password=False))
+    try:
+        with db.engine.connect() as plain:
+            raw = plain.connection.driver_connection
+            assert raw.execute("SHOW default_transaction_isolation").fetchone()[0] == "repeatable read"
+            raw.rollback()
+        levels = set()
+        for _ in range(3):  # and again on the connection an answer was read on, outside transactions
+            for session_of in (db.writing, db.reading):
+                with session_of() as session:
+                    levels.add(session.scalar(text("SHOW transaction_isolation")))
+            with db.answering() as session:
+                session.execute(text("SELECT 1"))
+        assert levels == {"read committed"}
+    finally:
+        db.dispose()
+        with postgres.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as admin:
+            admin.exec_driver_sql(f"ALTER DATABASE {name} RESET default_transaction_isolation")
