@@ -598,8 +598,8 @@ def _latest_of_groups_pg() -> Select[Any]:
     two arrays (parameters `groups`, `limits`), each group's latest read by a lateral subquery from
     the end of its range of the index, as above. One statement whatever the groups, so psycopg
     prepares it once, where the union's text changed with their number. The server still plans it
-    at each run (its generic plan guesses ten groups, dearer than a POST's six at most), but it
-    plans and runs it in half the time or less the union of one subquery a group took."""
+    at each run (its generic plan guesses ten groups, dearer than a POST's six at most), but in less
+    time than the union of one subquery a group took it to plan and to run."""
     groups = (
         func.unnest(bindparam("groups", type_=ARRAY(Integer)), bindparam("limits", type_=ARRAY(Integer)))
         .table_valued("id", "shown")
