@@ -19,11 +19,12 @@ import gc
 import itertools
 import logging
 import math
-from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any
@@ -37,6 +38,7 @@ from service.domain.matching import Subject
 from service.domain.values import Value
 from service.errors import DomainError
 from service.storage import repository as repo
+from service.storage.db import Database
 from service.storage.form_index import FormIndex
 from service.storage.models import Claim, Group, SubjectForm, utcnow
 
@@ -74,8 +76,11 @@ def import_claims(
 Read = list[tuple[int, "usecases.Prepared | str"]]
 
 
-def store_batches(ctx: usecases.Context, batches: Iterable[Read]) -> ImportReport:
-    """Store batches already read (see `Reader`), one transaction each, in order."""
+def store_batches(
+    ctx: usecases.Context, batches: Iterable[Read], counters: Counters | None = None
+) -> ImportReport:
+    """Store batches already read (see `Reader`), one transaction each, in order; then count the
+    consensus of the groups they went to, sharing the count with `counters` when given."""
     report = ImportReport()
     index = FormIndex(lookups=True)
     statistics = _Statistics(ctx)
@@ -90,7 +95,7 @@ def store_batches(ctx: usecases.Context, batches: Iterable[Read]) -> ImportRepor
             index = _store_split(ctx, index, ready, report)
             statistics.after(report.stored)
         statistics.refresh()
-        refresh_verdicts(ctx, report.groups)
+        refresh_verdicts(ctx, report.groups, counters)
     return report
 
 
@@ -415,27 +420,69 @@ def _bring_groups_up_to_date(ctx: usecases.Context, session: Session, writer: _B
     repo.update_verdicts(session, unchanged, ("topic_slug", "size", "updated_at", "behind_since"))
 
 
-def refresh_verdicts(ctx: usecases.Context, group_ids: Iterable[int], per_transaction: int = 500) -> None:
-    """Sources, origins and consensus of these groups from their tallies, a few hundred groups per
-    transaction (the conflicts listed are kept)."""
+# Groups counted a read, and a transaction, at the end of an import.
+COUNT_CHUNK = 500
+
+# A chunk of groups counted from their tallies (`count_groups`): when the reading began, and for
+# each group its id, sources, origins and consensus, with the `updated_at` it had when read.
+Counted = tuple[datetime, list[tuple[int, int, int, Any, datetime]]]
+
+
+@dataclass(frozen=True)
+class Counters:
+    """Other processes that count chunks of groups (`count_groups`) for an import's final count:
+    its reading processes, idle once the last line is read."""
+
+    count: Callable[[list[int]], Future[Counted]]
+    processes: int
+
+
+def count_groups(db: Database, ids: list[int]) -> Counted:
+    """These groups' sources, origins and consensus from their tallies, in one reading transaction:
+    what `repo.set_counted` writes. Reads only, so it runs in any process that opens the database."""
+    started = utcnow()
+    with db.reading() as session:
+        counted = usecases.count_groups(session, ids, repo.estimates(session), chunk=len(ids))
+    return started, [(g.id, g.sources, g.origins, g.consensus, seen) for g, seen in counted]
+
+
+def refresh_verdicts(
+    ctx: usecases.Context,
+    group_ids: Iterable[int],
+    counters: Counters | None = None,
+    per_chunk: int = COUNT_CHUNK,
+) -> None:
+    """Sources, origins and consensus of these groups from their tallies (their size and conflicts
+    are kept up to date as claims are stored), a few hundred groups a chunk.
+
+    Counting reads; only writing the counts takes the writers' turn, one short transaction a chunk.
+    Each chunk is counted by this process or, when `counters` are given, by one of them while this
+    one counts the others: counting is most of the work, and an import's last batch leaves its
+    reading processes idle. A count is written as `count_behind` writes one (`repo.set_counted`),
+    so a claim another writer stores between the reading and the writing is never undone: its
+    group keeps the count that writer made, or stays behind for the background count.
+    """
     ids = sorted(group_ids)
-    for start in range(0, len(ids), per_transaction):
-        chunk = ids[start : start + per_transaction]
-        with ctx.db.writing() as session:
-            rows = repo.group_rows(session, chunk, conflicts=False).values()
-            groups = [SimpleNamespace(**row._mapping) for row in rows]
-            tallies: dict[int, list[Any]] = defaultdict(list)
-            for row in repo.tally_rows_of_groups(session, chunk):
-                if row.claims > 0:
-                    tallies[row.group_id].append(row)
-            estimates = repo.estimates(session)
-            for group in groups:
-                usecases.count_verdict(session, group, tallies[group.id], estimates)
-            repo.update_verdicts(session, groups, _COUNTED)
+    chunks = deque(ids[start : start + per_chunk] for start in range(0, len(ids), per_chunk))
+    elsewhere: deque[Future[Counted]] = deque()
+    while chunks or elsewhere:
+        while counters is not None and chunks and len(elsewhere) <= counters.processes:
+            elsewhere.append(counters.count(chunks.popleft()))
+        if elsewhere and (elsewhere[0].done() or not chunks):
+            counted = elsewhere.popleft().result()
+        else:  # this process counts from the other end meanwhile
+            counted = count_groups(ctx.db, chunks.pop())
+        _write_counted(ctx, counted)
 
 
-# What counting a group's tallies changes (its conflicts are listed as its claims come).
-_COUNTED = ("size", "sources", "origins", "consensus", "updated_at", "consensus_at", "behind_since")
+def _write_counted(ctx: usecases.Context, counted: Counted) -> None:
+    started, rows = counted
+    groups = [
+        (SimpleNamespace(id=group_id, sources=sources, origins=origins, consensus=consensus), seen)
+        for group_id, sources, origins, consensus, seen in rows
+    ]
+    with ctx.db.writing() as session:
+        repo.set_counted(session, groups, started)
 
 
 def _conflicts_in_database(

@@ -13,6 +13,7 @@ from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -21,7 +22,7 @@ from marshmallow import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from tqdm import tqdm
 
-from service.bulk import ImportReport, Read
+from service.bulk import Counted, Counters, ImportReport, Read
 from service.config import Config
 from service.usecases import ClaimInput, Context
 
@@ -124,7 +125,8 @@ def _seed_claims(config: Config, path: Path) -> None:
 @click.argument("file", type=click.File("r", encoding="utf-8"))
 @click.option("--batch-size", default=10_000, show_default=True, help="claims per transaction")
 @click.option("--readers", default=1, show_default=True,
-              help="processes reading lines while this one stores them (0: read here)")  # fmt: skip
+              help="processes reading lines while this one stores them, then counting groups with it"
+                   " (0: none)")  # fmt: skip
 def import_(file: TextIO, batch_size: int, readers: int) -> None:
     """Bulk-import claims from a JSON Lines file (one POST /claims body per line; migrates first)."""
     from service.bulk import store_batches
@@ -143,8 +145,9 @@ def import_(file: TextIO, batch_size: int, readers: int) -> None:
     else:
         spawn = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(readers, mp_context=spawn, initializer=_start_reading_process,
-                                 initargs=(config.LEXICON_PATH,)) as pool:  # fmt: skip
-            report = store_batches(context, _read_ahead(pool, chunks, readers + 1))
+                                 initargs=(config.LEXICON_PATH, config.DATABASE_URL)) as pool:  # fmt: skip
+            counters = Counters(partial(pool.submit, _count_groups), readers)
+            report = store_batches(context, _read_ahead(pool, chunks, readers + 1), counters)
     for line, reason in report.rejected:
         click.echo(f"line {line}: rejected: {reason}", err=True)
     rejected = len(report.rejected)
@@ -175,6 +178,7 @@ def _read_ahead(
 
 
 _reading: tuple[Any, Any] | None = None  # (schema, bulk.Reader) of a reading process
+_counting: Any = None  # the Database a reading process counts groups in (`_count_groups`)
 
 
 def _start_reading(lexicon_path: str | None) -> None:
@@ -186,15 +190,29 @@ def _start_reading(lexicon_path: str | None) -> None:
     _reading = (ClaimIn(), Reader(load_lexicon(lexicon_path)))
 
 
-def _start_reading_process(lexicon_path: str | None) -> None:
+def _start_reading_process(lexicon_path: str | None, database_url: str | None = None) -> None:
     """A reading process's start. Its cyclic garbage collector runs as seldom as the storing
     process's (`bulk.IMPORT_GC_THRESHOLD`): it keeps the subjects and values it read (200,000 of
     each) for the whole import, and the collector walked them over and over, an eighth of its time,
-    for nothing to collect (a batch's objects are freed by their counts once sent)."""
+    for nothing to collect (a batch's objects are freed by their counts once sent). Given the
+    database, it also counts groups for the import's final count, once the lines are read."""
+    global _counting
     from service.bulk import IMPORT_GC_THRESHOLD
 
     gc.set_threshold(IMPORT_GC_THRESHOLD, *gc.get_threshold()[1:])
     _start_reading(lexicon_path)
+    if database_url is not None:
+        from service.storage.db import Database
+
+        _counting = Database(database_url)  # connects when it first counts
+
+
+def _count_groups(ids: list[int]) -> Counted:
+    """In a reading process: `bulk.count_groups` on the import's database."""
+    from service.bulk import count_groups
+
+    assert _counting is not None, "_start_reading_process with the database first"
+    return count_groups(_counting, ids)
 
 
 def _read_lines(chunk: list[tuple[int, str]]) -> Read:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import re
 import threading
 import time
@@ -464,26 +465,32 @@ def count_behind(
         ids = repo.groups_counted_behind(session, limit, counted_before=counted_before)
         if not ids:
             return 0
-        counted = _count_groups(session, ids, repo.estimates(session), deadline)
+        counted = count_groups(session, ids, repo.estimates(session), deadline)
     with ctx.db.writing() as session:
         repo.set_counted(session, counted, started)
     return len(counted)
 
 
-def _count_groups(
-    session: Session, ids: list[int], estimates: dict[str, tuple[str, float]], deadline: float
+def count_groups(
+    session: Session,
+    ids: list[int],
+    estimates: dict[str, tuple[str, float]],
+    deadline: float = math.inf,
+    *,
+    chunk: int = _COUNT_CHUNK,
 ) -> list[tuple[SimpleNamespace, datetime]]:
-    """These groups counted from their tallies, a few at a time, until `deadline` (time.monotonic)
-    passes: each as a plain object with the `updated_at` it had when read."""
+    """These groups counted from their tallies, `chunk` groups a read, until `deadline`
+    (time.monotonic) passes: each as a plain object with the `updated_at` it had when read, for
+    `repo.set_counted`. Nothing is written."""
     counted = []
-    for at in range(0, len(ids), _COUNT_CHUNK):
-        chunk = ids[at : at + _COUNT_CHUNK]
-        rows = repo.group_rows(session, chunk, conflicts=False)
-        tallies: dict[int, list[Any]] = {group_id: [] for group_id in chunk}
-        for row in repo.tally_rows_of_groups(session, chunk):
+    for at in range(0, len(ids), chunk):
+        part = ids[at : at + chunk]
+        rows = repo.group_rows(session, part, conflicts=False)
+        tallies: dict[int, list[Any]] = {group_id: [] for group_id in part}
+        for row in repo.tally_rows_of_groups(session, part):
             if row.claims > 0:
                 tallies[row.group_id].append(row)
-        for group_id in chunk:
+        for group_id in part:
             group = SimpleNamespace(**rows[group_id]._mapping)
             seen = group.updated_at
             count_verdict(session, group, tallies[group_id], estimates)

@@ -12,8 +12,10 @@ from __future__ import annotations
 import dataclasses
 import gc
 import itertools
+import multiprocessing
 import random
 from collections import Counter
+from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
 import pytest
@@ -24,7 +26,7 @@ from bench.generator import Corpus
 from schemas import ClaimIn
 from service import bulk, usecases, webhooks
 from service.storage import repository as repo
-from service.storage.models import Base, Claim, Group, GroupTally, OutboxEvent, SubjectForm
+from service.storage.models import Base, Claim, Group, GroupTally, OutboxEvent, SubjectForm, utcnow
 
 LONG_QUOTES = [
     "Menurut data terakhir yang kami terima dari posko, jumlah korban terus bertambah sejak pagi tadi",
@@ -275,3 +277,76 @@ def test_the_collector_runs_less_often_while_an_import_stores_and_as_before_afte
     with pytest.raises(RuntimeError):
         bulk.store_batches(ctx, failing())
     assert gc.get_threshold() == before
+
+
+def _verdicts(ctx) -> dict[int, tuple[Any, ...]]:
+    with ctx.db.reading() as session:
+        return {
+            g.id: (g.size, g.sources, g.origins, g.consensus, g.behind_since is None)
+            for g in session.scalars(select(Group))
+        }
+
+
+def _forget_counts(ctx) -> None:
+    """Every group as if its consensus had never been counted."""
+    with ctx.db.writing() as session:
+        session.execute(
+            Group.__table__.update().values(sources=0, origins=0, consensus=None, consensus_at=None,
+                                            behind_since=utcnow())
+        )  # fmt: skip
+
+
+def test_the_final_count_shared_with_a_reading_process_counts_what_this_one_counts(ctx) -> None:
+    from service.cli import _count_groups, _start_reading_process
+
+    bulk.import_claims(ctx, _loaded(_bodies(17, 400)), batch_size=100)  # counted here alone
+    counted_here = _verdicts(ctx)
+    assert len(counted_here) > 40 and all(v[4] for v in counted_here.values())
+    assert any(v[3] is not None and v[1] > 1 for v in counted_here.values())
+    _forget_counts(ctx)
+
+    chunks_elsewhere: list[list[int]] = []
+    spawn = multiprocessing.get_context("spawn")  # as the import starts its readers
+    url = ctx.db.url.render_as_string(hide_password=False)
+    with ProcessPoolExecutor(1, mp_context=spawn, initializer=_start_reading_process,
+                             initargs=(None, url)) as pool:  # fmt: skip
+
+        def count(ids: list[int]) -> Future[bulk.Counted]:
+            chunks_elsewhere.append(ids)
+            return pool.submit(_count_groups, ids)
+
+        bulk.refresh_verdicts(ctx, counted_here, bulk.Counters(count, 1), per_chunk=7)
+    assert _verdicts(ctx) == counted_here
+    elsewhere = {i for ids in chunks_elsewhere for i in ids}
+    assert elsewhere and len(elsewhere) < len(
+        counted_here
+    )  # the reading process counted some, this one the rest
+
+
+def test_a_count_read_before_another_writer_stores_a_claim_does_not_overwrite_that_claim(ctx) -> None:
+    bulk.import_claims(ctx, _loaded(_bodies(19, 200)), batch_size=100)
+    with ctx.db.reading() as session:
+        claim = session.scalars(select(Claim).order_by(Claim.id.desc()).limit(1)).one()
+        body = {"subject": claim.subject, "value": claim.value_text, "unit": claim.unit_given,
+                "source": {"name": "Pemantau Baru"}}  # fmt: skip
+        target = claim.group_id
+    _forget_counts(ctx)
+    stale: list[tuple[Any, ...]] = []
+
+    def count(ids: list[int]) -> Future[bulk.Counted]:
+        done: Future[bulk.Counted] = Future()
+        done.set_result(bulk.count_groups(ctx.db, ids))
+        if target in ids:  # another writer, after the tallies were read and before the count is written
+            stale.extend(row for row in done.result()[1] if row[0] == target)
+            posted = usecases.post_claim(ctx, ClaimIn().load(body))
+            assert posted.group.id == target
+        return done
+
+    groups = list(_verdicts(ctx))
+    bulk.refresh_verdicts(ctx, groups, bulk.Counters(count, 1), per_chunk=5)
+    after = _verdicts(ctx)
+    assert all(v[4] for v in after.values())
+    # The new source is counted (by the writer: the group is small), not undone by the count read before it.
+    assert after[target][1] == stale[0][1] + 1
+    bulk.refresh_verdicts(ctx, [target])
+    assert _verdicts(ctx)[target] == after[target]
