@@ -13,7 +13,7 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, pre_load, validate
 
-from schemas.dumping import PlannedDump, Reader
+from schemas.dumping import PlannedDump, Reader, attribute_reader
 from service.usecases import ClaimInput, DocumentInput
 
 LANGUAGES = ("id", "en")
@@ -273,7 +273,7 @@ class _ClaimParts(PlannedDump):
         return getattr(obj, attr, default)
 
     def reader(self, attribute: str) -> Reader:
-        return lambda obj, default: getattr(obj, attribute, default)
+        return attribute_reader(attribute)
 
 
 class ValueOut(_ClaimParts):
