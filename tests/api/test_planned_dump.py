@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from marshmallow import Schema, fields, post_dump
 
-from schemas.dumping import PlannedDump
+from schemas.dumping import PlannedDump, Reader, attribute_reader
 from tests.api.helpers import CALL, post
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
@@ -138,3 +138,41 @@ def test_each_kind_of_field_dumps_as_marshmallow_dumps_it(thing: SimpleNamespace
 def test_a_schema_with_a_dump_hook_is_dumped_by_marshmallow() -> None:
     assert _Hooked().dump(SimpleNamespace(word="keras")) == {"word": "KERAS"}
     assert _Hooked(many=True).dump([SimpleNamespace(word="a")]) == [{"word": "A"}]
+
+
+class _ReadInPlace(_Shapes):
+    """The same fields, their attributes read as the claim schemas read them (`attribute_reader`):
+    written into the compiled dump as `obj.name`, but for a name Python does not allow there."""
+
+    keyword = fields.String(attribute="class", dump_default="kelas")
+
+    def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:
+        return getattr(obj, attr, default)
+
+    def reader(self, attribute: str) -> Reader:
+        return attribute_reader(attribute)
+
+
+class _Refusing(SimpleNamespace):
+    @property
+    def absent(self) -> str:
+        raise AttributeError("not loaded")  # as getattr with a default: missing
+
+
+@pytest.mark.parametrize(
+    "thing",
+    [
+        _thing(),
+        _thing(defaulted=None, made=0, absent="ada", **{"class": "IX"}),
+        _Refusing(**vars(_thing(plain="tolak"))),
+    ],
+)
+def test_attributes_read_in_place_dump_as_marshmallow_dumps_them(thing: SimpleNamespace) -> None:
+    schema = _ReadInPlace()
+    assert _wire(schema.dump(thing)) == _wire(Schema.dump(schema, thing))
+    assert _wire(schema.dump([thing, thing], many=True)) == _wire(
+        Schema.dump(schema, [thing, thing], many=True)
+    )
+    dumped = schema.dump(thing)
+    assert dumped["keyword"] == getattr(thing, "class", "kelas")
+    assert ("absent" in dumped) is (type(thing) is not _Refusing and hasattr(thing, "absent"))
