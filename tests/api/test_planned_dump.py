@@ -145,6 +145,7 @@ class _ReadInPlace(_Shapes):
     written into the compiled dump as `obj.name`, but for a name Python does not allow there."""
 
     keyword = fields.String(attribute="class", dump_default="kelas")
+    ligature = fields.String(attribute="\ufb01")  # "ﬁ": Python reads `obj.ﬁ` in source as `obj.fi`
 
     def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:
         return getattr(obj, attr, default)
@@ -163,7 +164,7 @@ class _Refusing(SimpleNamespace):
     "thing",
     [
         _thing(),
-        _thing(defaulted=None, made=0, absent="ada", **{"class": "IX"}),
+        _thing(defaulted=None, made=0, absent="ada", fi="bukan", **{"class": "IX", "\ufb01": "ini"}),
         _Refusing(**vars(_thing(plain="tolak"))),
     ],
 )
@@ -175,4 +176,5 @@ def test_attributes_read_in_place_dump_as_marshmallow_dumps_them(thing: SimpleNa
     )
     dumped = schema.dump(thing)
     assert dumped["keyword"] == getattr(thing, "class", "kelas")
+    assert dumped.get("ligature") == getattr(thing, "\ufb01", None)
     assert ("absent" in dumped) is (type(thing) is not _Refusing and hasattr(thing, "absent"))
