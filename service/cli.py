@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import gc
 import itertools
 import json
@@ -205,6 +206,7 @@ def _start_reading_process(lexicon_path: str | None, database_url: str | None = 
         from service.storage.db import Database
 
         _counting = Database(database_url)  # connects when it first counts
+        atexit.register(_counting.dispose)  # its connection closed, not dropped, as the pool ends
 
 
 def _count_groups(ids: list[int]) -> Counted:
