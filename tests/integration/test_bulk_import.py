@@ -16,6 +16,7 @@ import multiprocessing
 import random
 from collections import Counter
 from concurrent.futures import Future, ProcessPoolExecutor
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -288,11 +289,12 @@ def _verdicts(ctx) -> dict[int, tuple[Any, ...]]:
 
 
 def _forget_counts(ctx) -> None:
-    """Every group as if its consensus had never been counted."""
+    """Every group as if its consensus had been counted an hour ago, before any of its claims."""
+    an_hour_ago = utcnow() - timedelta(hours=1)
     with ctx.db.writing() as session:
         session.execute(
-            Group.__table__.update().values(sources=0, origins=0, consensus=None, consensus_at=None,
-                                            behind_since=utcnow())
+            Group.__table__.update().values(sources=0, origins=0, consensus=None, consensus_at=an_hour_ago,
+                                            behind_since=an_hour_ago)
         )  # fmt: skip
 
 
@@ -350,3 +352,21 @@ def test_a_count_read_before_another_writer_stores_a_claim_does_not_overwrite_th
     assert after[target][1] == stale[0][1] + 1
     bulk.refresh_verdicts(ctx, [target])
     assert _verdicts(ctx)[target] == after[target]
+
+
+def test_a_count_that_fails_elsewhere_fails_the_import_and_leaves_its_groups_behind(ctx) -> None:
+    bulk.import_claims(ctx, _loaded(_bodies(23, 200)), batch_size=100)
+    _forget_counts(ctx)
+    groups = sorted(_verdicts(ctx))
+    failed: list[int] = []
+
+    def count(ids: list[int]) -> Future[bulk.Counted]:
+        done: Future[bulk.Counted] = Future()
+        failed.extend(ids)
+        done.set_exception(OSError("the reading process went away"))
+        return done
+
+    with pytest.raises(OSError, match="went away"):
+        bulk.refresh_verdicts(ctx, groups, bulk.Counters(count, 1), per_chunk=5)
+    assert failed
+    assert not any(v[4] for v in _verdicts(ctx).values())  # none marked counted: all behind, counted later
