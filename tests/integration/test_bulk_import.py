@@ -320,9 +320,8 @@ def test_the_final_count_shared_with_a_reading_process_counts_what_this_one_coun
         bulk.refresh_verdicts(ctx, counted_here, bulk.Counters(count, 1), per_chunk=7)
     assert _verdicts(ctx) == counted_here
     elsewhere = {i for ids in chunks_elsewhere for i in ids}
-    assert elsewhere and len(elsewhere) < len(
-        counted_here
-    )  # the reading process counted some, this one the rest
+    # The reading process counted some chunks, this one the rest.
+    assert elsewhere and len(elsewhere) < len(counted_here)
 
 
 def test_a_count_read_before_another_writer_stores_a_claim_does_not_overwrite_that_claim(ctx) -> None:
