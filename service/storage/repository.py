@@ -943,8 +943,8 @@ def _row_maker(table: Any, keys: tuple[str, ...], dialect: Any) -> tuple[tuple[s
     for column in defaulted:
         if not (column.default.is_scalar or column.default.is_callable):
             raise TypeError(f"{table.name}.{column.key}: only plain defaults are filled in here")
-    given = [(c.key, c.type.dialect_impl(dialect).bind_processor(dialect)) for c in columns]
-    filled = [(c.type.dialect_impl(dialect).bind_processor(dialect), c.default) for c in defaulted]
+    given = [(c.key, _bind_processor(c, dialect)) for c in columns]
+    filled = [(_bind_processor(c, dialect), c.default) for c in defaulted]
 
     def make(row: dict[str, Any]) -> tuple[Any, ...]:
         values = [row[key] if process is None else process(row[key]) for key, process in given]
@@ -954,6 +954,11 @@ def _row_maker(table: Any, keys: tuple[str, ...], dialect: Any) -> tuple[tuple[s
         return tuple(values)
 
     return tuple(c.name for c in (*columns, *defaulted)), make
+
+
+def _bind_processor(column: Any, dialect: Any) -> Any:
+    """What converts a value of the column for the driver, as SQLAlchemy would (None: as it is)."""
+    return column.type.dialect_impl(dialect).bind_processor(dialect)
 
 
 def _send_rows(
@@ -1116,21 +1121,49 @@ VERDICT_COLUMNS = (
 def update_verdicts(
     session: Session, groups: Sequence[Any], columns: Sequence[str] = VERDICT_COLUMNS
 ) -> None:
-    """Write these verdict columns of groups held as plain objects (see `group_rows`)."""
+    """Write these verdict columns of groups held as plain objects (see `group_rows`): one UPDATE
+    by id, run by the driver for all of them, each value converted by its column's type as
+    SQLAlchemy's own UPDATE would (see `insert_rows`)."""
     if not groups:
         return
-    rows = [{"group_id": g.id, **{f"new_{name}": getattr(g, name) for name in columns}} for g in groups]
-    session.connection().execute(_verdict_update(tuple(columns)), rows)
+    connection = session.connection()
+    sql, make = _verdict_update(tuple(columns), connection.dialect)
+    rows = [make(group) for group in groups]
+    for start in range(0, len(rows), 5000):
+        connection.exec_driver_sql(sql, rows[start : start + 5000])
 
 
 @lru_cache(maxsize=16)
-def _verdict_update(columns: tuple[str, ...]) -> Any:
+def _verdict_update(columns: tuple[str, ...], dialect: Any) -> tuple[str, Any]:
+    """The driver's UPDATE of these columns of a group by its id, and what makes its parameters
+    of a group (the columns' values, each converted by its type, then the id). A column left out
+    that changes on every update (`onupdate`: `updated_at`) is set as SQLAlchemy's UPDATE sets it."""
     table = Group.__table__
-    return (
-        update(table)
-        .where(table.c.id == bindparam("group_id"))
-        .values({name: bindparam(f"new_{name}") for name in columns})
-    )
+    refreshed = [c for c in table.c if c.key not in columns and c.onupdate is not None]
+    for column in refreshed:
+        if not (column.onupdate.is_scalar or column.onupdate.is_callable):
+            raise TypeError(f"{table.name}.{column.key}: only plain updates are filled in here")
+    preparer = dialect.identifier_preparer
+    marker = _marker(dialect)
+    names = [table.c[name].name for name in columns] + [c.name for c in refreshed]
+    assignments = ", ".join(f"{preparer.quote(name)} = {marker}" for name in names)
+    where = f"{preparer.quote(table.c.id.name)} = {marker}"
+    sql = f"UPDATE {preparer.format_table(table)} SET {assignments} WHERE {where}"
+    converters = [(name, _bind_processor(table.c[name], dialect)) for name in columns]
+    filled = [(_bind_processor(c, dialect), c.onupdate) for c in refreshed]
+
+    def make(group: Any) -> tuple[Any, ...]:
+        values = [
+            getattr(group, name) if convert is None else convert(getattr(group, name))
+            for name, convert in converters
+        ]
+        for convert, change in filled:
+            value = change.arg if change.is_scalar else change.arg(None)
+            values.append(value if convert is None else convert(value))
+        values.append(group.id)
+        return tuple(values)
+
+    return sql, make
 
 
 def set_counted(session: Session, counted: Sequence[tuple[Any, datetime]], counted_at: datetime) -> None:
@@ -1176,30 +1209,40 @@ def insert_form_keys(session: Session, keys: list[tuple[str, int]]) -> None:
         _send_rows(session.connection(), FormKey.__table__, ("key", "form_id"), keys)
 
 
-@lru_cache(maxsize=4)
-def _tally_upsert(dialect: str) -> Any:
-    """The statement of `add_to_tallies`, built once: every POST that joins a group runs it."""
+# What a tally counts claims by: its unique key.
+TALLY_KEY = ("group_id", "source_key", "origin_key", "value_key")
+
+
+@lru_cache(maxsize=8)
+def _tally_upsert(names: tuple[str, ...], dialect: Any) -> str:
+    """The driver's statement of `add_to_tallies` for these columns: an INSERT that, for a key
+    already tallied, adds its claims instead (SQLite and PostgreSQL spell it alike)."""
     table = GroupTally.__table__
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    statement = dialect_insert(table)
-    return statement.on_conflict_do_update(
-        index_elements=[table.c.group_id, table.c.source_key, table.c.origin_key, table.c.value_key],
-        set_={"claims": table.c.claims + statement.excluded.claims},
+    preparer = dialect.identifier_preparer
+    target = preparer.format_table(table)
+    key = ", ".join(preparer.quote(table.c[name].name) for name in TALLY_KEY)
+    claims = preparer.quote(table.c.claims.name)
+    return (
+        f"INSERT INTO {target} ({', '.join(preparer.quote(n) for n in names)})"
+        f" VALUES ({', '.join([_marker(dialect)] * len(names))})"
+        f" ON CONFLICT ({key}) DO UPDATE SET {claims} = {target}.{claims} + excluded.{claims}"
     )
 
 
 def add_to_tallies(session: Session, rows: list[dict[str, Any]]) -> None:
     """Count claims into their tallies without reading them: a new (group, source, origin, value)
-    gets a row, a known one adds its `claims`. One row per key (the caller adds up its claims)."""
+    gets a row, a known one adds its `claims`. One row per key (the caller adds up its claims).
+
+    Run by the driver, as `insert_rows` runs an INSERT: every POST that joins a group runs it, and
+    an import for each tally its batch adds to."""
     if not rows:
         return
-    statement = _tally_upsert(session.get_bind().dialect.name)
     connection = session.connection()
-    for start in range(0, len(rows), 5000):
-        connection.execute(statement, rows[start : start + 5000])
+    names, make = _row_maker(GroupTally.__table__, tuple(rows[0]), connection.dialect)
+    sql = _tally_upsert(names, connection.dialect)
+    values = [make(row) for row in rows]
+    for start in range(0, len(values), 5000):
+        connection.exec_driver_sql(sql, values[start : start + 5000])
 
 
 def groups_counted_behind(
