@@ -63,7 +63,12 @@ _HAS_DIGIT = re.compile(r"\d")
 
 @lru_cache(maxsize=65_536)  # the same outlets, subjects and topics come back all day
 def fold(text: str) -> str:
-    """Case-fold and strip accents: 'Kyiv', 'KYIV' and 'Kyïv' read the same."""
+    """Case-fold and strip accents: 'Kyiv', 'KYIV' and 'Kyïv' read the same.
+
+    ASCII text, most of what outlets write, has no accents and decomposes to itself: it is only
+    lowered (its case-folding), without looking at each character."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 
 import pytest
@@ -16,6 +17,7 @@ from service.domain.matching import (
     Candidate,
     Subject,
     blocking_keys,
+    fold,
     load_lexicon,
     normalise_subject,
     rank,
@@ -46,6 +48,37 @@ def score(a: str, b: str) -> float:
 )
 def test_tokenize_folds_case_accents_and_safe_nya(text: str, tokens: list[str]) -> None:
     assert tokenize(text) == tokens
+
+
+def _folded_letter_by_letter(text: str) -> str:
+    """What `fold` means: case-folded, decomposed, with the accents' combining marks dropped."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=40))
+def test_ascii_text_folds_as_letter_by_letter(text: str) -> None:
+    assert fold(text) == _folded_letter_by_letter(text)
+
+
+@given(st.text(max_size=40))
+def test_any_text_folds_as_letter_by_letter(text: str) -> None:
+    assert fold(text) == _folded_letter_by_letter(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "folded"),
+    [
+        ("KOMPAS.com", "kompas.com"),
+        ("Kyïv", "kyiv"),
+        ("Straße", "strasse"),  # case-folded, not only lowered
+        ("ﬁnal", "final"),  # a ligature decomposed
+        ("Ｒｕｓｉａ", "rusia"),  # full-width letters
+        ("İstanbul", "istanbul"),
+    ],
+)
+def test_fold_reads_outlets_names_alike(text: str, folded: str) -> None:
+    assert fold(text) == folded
 
 
 @pytest.mark.parametrize(
