@@ -379,20 +379,20 @@ def _bring_groups_up_to_date(ctx: usecases.Context, session: Session, writer: _B
             group.topic_slug = writer.topic_of_joined[group_id]
         was_conflict = bool(group.conflict)
         added: list[dict[str, Any]] = []
-        pool = _EarlierClaims(usecases.claim_view(row) for row in earlier.get(group_id, []))
+        pool = _EarlierClaims(usecases.claim_views(earlier.get(group_id, [])))
         group.size = group.size or 0
         for new in by_group[group_id]:
             claim = SimpleNamespace(**new.row)
             _count(tallies, claim)
             group.size += 1  # as POST tells webhooks: the claim counted in
-            mine = usecases.claim_view(claim)
+            mine = usecases.claim_view_of_fields(new.row)
             room = usecases.MAX_CONFLICTS_LISTED - group.listed - len(added)
             if new.opened_group or (room <= 0 and not alerts):
                 pool.add(mine)
                 continue
             if alerts:
                 found = _conflicts_in_database(ctx, session, claim.id, room)
-                views = [usecases.claim_view(row) for row in found]
+                views = usecases.claim_views(found)
             else:
                 views = pool.conflicting(mine, room, window)
             added += usecases.conflicts_json(
