@@ -182,10 +182,12 @@ _VIEW_COLUMNS = ("id", "value_low", "value_high", "value_unit", "value_dimension
 def claim_views(rows: Sequence[Any]) -> list[verdicts.ClaimView]:
     """`claim_view` of each row of one query (or of each claim): for rows, their columns are found
     by name once and read by position, a small part of the time that reading each by name takes
-    (the import makes a view of every earlier claim its new ones may conflict with)."""
+    (the import makes a view of every earlier claim its new ones may conflict with). Rows of one
+    query only: the first row's columns are taken for all."""
     if not rows or not hasattr(rows[0], "_fields"):
         return [claim_view(row) for row in rows]
     fields = rows[0]._fields
+    assert getattr(rows[-1], "_fields", None) == fields, "rows of one query, their columns in one order"
     at = [fields.index(name) for name in _VIEW_COLUMNS]
     text = fields.index("value_text") if "value_text" in fields else None
     views = []

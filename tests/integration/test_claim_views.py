@@ -8,6 +8,7 @@ without an origin, dated and undated.
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from schemas import ClaimIn
@@ -28,6 +29,15 @@ def _posted(ctx) -> int:
                 "origin": "BNPB", "as_of": "2024-03-21"})  # fmt: skip
     _post(ctx, {"value": "lebih dari 24.000 orang", "source": {"name": "Detik.com"}, "origin": "BPBD Demak"})
     _post(ctx, {"value": {"low": 19000, "high": 19000, "unit": "orang"}, "source": {"name": "Antara"}})
+    return first.group.id
+
+
+def _labelled(ctx) -> int:
+    """A categorical figure: its label and the label as given are both read."""
+    body = {"subject": "status tanggap darurat banjir Demak uji pandangan", "source": {"name": "Kompas"}}
+    first = usecases.post_claim(ctx, ClaimIn().load({**body, "value": {"label": "Siaga Darurat"}}))
+    other = {**body, "value": {"label": "awas"}, "source": {"name": "Tempo"}}
+    usecases.post_claim(ctx, ClaimIn().load(other))
     return first.group.id
 
 
@@ -52,6 +62,29 @@ def test_views_of_rows_read_by_position_are_the_views_read_by_name(ctx) -> None:
     assert [v.value.text for v in usecases.claim_views(narrow)] == [None] * 4
     assert [v.origin_key for v in views] == ["kompas", "bnpb", "bpbd demak", "antara"]
     assert usecases.claim_views([]) == []
+
+
+def test_labelled_views_read_by_position_are_the_views_read_by_name(ctx) -> None:
+    group_id = _labelled(ctx)
+    with ctx.db.reading() as session:
+        rows = repo.active_claim_rows(session, group_id)
+    views = usecases.claim_views(rows)
+    assert views == [usecases.claim_view(row) for row in rows]
+    assert [(v.value.label, v.value.display_label) for v in views] == [
+        (row.value_label, row.value_display_label) for row in rows
+    ]
+    assert views[0].value.label != views[0].value.display_label  # a swap of the two would show
+
+
+def test_rows_of_two_queries_are_not_read_as_one(ctx) -> None:
+    group_id = _posted(ctx)
+    with ctx.db.reading() as session:
+        rows = repo.active_claim_rows(session, group_id)
+        other = list(session.execute(select(Claim.as_of, Claim.id, *(getattr(Claim, c) for c in (
+            "value_low", "value_high", "value_unit", "value_dimension", "value_hedge", "value_label",
+            "value_display_label", "source_name", "origin"))).where(Claim.group_id == group_id)))  # fmt: skip
+    with pytest.raises(AssertionError, match="one query"):
+        usecases.claim_views(rows + other)
 
 
 def test_the_view_of_a_claims_written_columns_is_the_view_of_the_claim(ctx) -> None:

@@ -139,6 +139,46 @@ def test_verdicts_updated_by_the_driver_read_back_as_sqlalchemys_own(ctx, twins)
     assert mine == reference and (mine["consensus"], mine["conflict"], mine["conflicts"]) == (None, False, [])
 
 
+def test_many_verdicts_in_one_call_read_back_as_sqlalchemys_own(ctx) -> None:
+    """As the import writes them: several groups at once, the same column None in some and set in
+    others, ids past a small integer's range."""
+    theirs, ours = [9701, 9702, 40001], [9801, 9802, 40101]
+    with ctx.db.writing() as session:
+        session.merge(Topic(slug=TOPIC, label="Uji"))
+        session.flush()
+        repo.insert_rows(session, Group, [_group(i) for i in theirs + ours])
+    behind = datetime(2022, 11, 23, tzinfo=UTC)
+    changes = [
+        {},
+        {"consensus": None, "consensus_at": None, "topic_slug": None},
+        {"conflict": False, "conflicts": [], "behind_since": behind},
+    ]
+    columns = repo.VERDICT_COLUMNS
+
+    def parameters(group_id: int, change: dict[str, Any]) -> dict[str, Any]:
+        verdict = _verdict(group_id, **change)
+        return {"group_id": group_id, **{f"new_{c}": getattr(verdict, c) for c in columns}}
+
+    try:
+        with ctx.db.writing() as session:
+            session.connection().execute(
+                _sqlalchemys_update(columns), [parameters(i, c) for i, c in zip(theirs, changes, strict=True)]
+            )
+            repo.update_verdicts(session, [_verdict(i, **c) for i, c in zip(ours, changes, strict=True)])
+        with ctx.db.reading() as session:
+            reference = [_read_group(session, i) for i in theirs]
+            mine = [_read_group(session, i) for i in ours]
+            # None in a JSON column is JSON's null, not SQL's NULL, on both sides
+            stored_null = select(Group.id).where(Group.id.in_(theirs + ours), Group.consensus.is_(None))
+            assert list(session.scalars(stored_null)) == []
+        assert mine == reference
+        assert [g["consensus"] is None for g in mine] == [False, True, False]
+        assert [g["topic_slug"] for g in mine] == [TOPIC, None, TOPIC]
+    finally:
+        with ctx.db.writing() as session:
+            session.execute(delete(Group).where(Group.id.in_(theirs + ours)))
+
+
 def test_a_verdict_written_without_its_time_is_stamped_now_as_sqlalchemy_stamps_it(ctx, twins) -> None:
     before = datetime.now(UTC)
     columns = tuple(c for c in repo.VERDICT_COLUMNS if c != "updated_at")
