@@ -353,7 +353,12 @@ class SoleRole:
             lock.release()
         if self._conn is not None:
             conn, self._conn = self._conn, None
-            with suppress(SQLAlchemyError):  # closed, the session ends and its lock with it
+            # Let go of the lock first: a closed session's locks are freed by the server as its
+            # backend ends, a moment after the close returns, and another bid in that moment lost.
+            # On a broken connection there is nothing to let go of: the server has ended it.
+            with suppress(SQLAlchemyError):
+                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": self.key})
+            with suppress(SQLAlchemyError):
                 conn.close()
 
     def _take_file_lock(self) -> bool:

@@ -159,3 +159,15 @@ def test_a_holder_whose_connection_broke_has_lost_the_role_and_bids_again(two, d
         assert first.take()
     finally:
         admin.dispose()
+
+
+def test_a_role_given_up_can_be_taken_the_moment_release_returns(two) -> None:
+    """A process that gives the role up (as a server's old workers do on an upgrade) leaves it free
+    at once: taken by another bid without waiting for the server to end the session."""
+    first, second = (db.sole_role("counter") for db in two)
+    for _ in range(20):
+        assert first.take()
+        assert not second.take()
+        first.release()
+        assert second.take()
+        second.release()
