@@ -6,6 +6,7 @@ import hashlib
 import json
 import logging
 import math
+import operator
 import re
 import threading
 import time
@@ -168,10 +169,16 @@ def origin_key(origin: str | None, source_name: str) -> str:
 
 def claim_view(claim: Any) -> verdicts.ClaimView:
     """A claim, or a row of the same columns, as the verdicts see it."""
-    return verdicts.ClaimView(
-        claim.id, stored_value(claim), claim.source_name, origin_key(claim.origin, claim.source_name),
-        claim.as_of, origin=claim.origin or claim.source_name,
-    )  # fmt: skip
+    return _view(claim.id, stored_value(claim), claim.source_name, claim.origin, claim.as_of)
+
+
+def _view(
+    claim_id: int, value: Value, source: str, origin: str | None, as_of: date | None
+) -> verdicts.ClaimView:
+    """A claim's view from its columns: its origin, as written and as compared, is its source's
+    when it declares none."""
+    key = origin_key(origin, source)
+    return verdicts.ClaimView(claim_id, value, source, key, as_of, origin=origin or source)
 
 
 # The columns a claim's view is made of, but for the value as written (which a query may leave out).
@@ -188,32 +195,25 @@ def claim_views(rows: Sequence[Any]) -> list[verdicts.ClaimView]:
         return [claim_view(row) for row in rows]
     fields = rows[0]._fields
     assert getattr(rows[-1], "_fields", None) == fields, "rows of one query, their columns in one order"
-    at = [fields.index(name) for name in _VIEW_COLUMNS]
+    columns = operator.itemgetter(*(fields.index(name) for name in _VIEW_COLUMNS))
     text = fields.index("value_text") if "value_text" in fields else None
     views = []
     for row in rows:
-        id_, low, high, unit, dimension, hedge, label, display_label, source, origin, as_of = (
-            row[i] for i in at
-        )
+        id_, low, high, unit, dimension, hedge, label, display_label, source, origin, as_of = columns(row)
         written = None if text is None else row[text]
         value = Value(written, low, high, unit, dimension, hedge, label, display_label)
-        views.append(
-            verdicts.ClaimView(id_, value, source, origin_key(origin, source), as_of, origin=origin or source)
-        )
+        views.append(_view(id_, value, source, origin, as_of))
     return views
 
 
 def claim_view_of_fields(fields: dict[str, Any]) -> verdicts.ClaimView:
     """`claim_view` of a claim given as the columns it is written with (the import's rows)."""
-    source, origin = fields["source_name"], fields["origin"]
     value = Value(
         fields.get("value_text"), fields["value_low"], fields["value_high"], fields["value_unit"],
         fields["value_dimension"], fields["value_hedge"], fields["value_label"],
         fields["value_display_label"],
     )  # fmt: skip
-    return verdicts.ClaimView(
-        fields["id"], value, source, origin_key(origin, source), fields["as_of"], origin=origin or source
-    )
+    return _view(fields["id"], value, fields["source_name"], fields["origin"], fields["as_of"])
 
 
 # --- writing -----------------------------------------------------------------------------------
