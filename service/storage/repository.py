@@ -849,21 +849,22 @@ def joinable_forms_after(session: Session, last_id: int, *, stream: bool = True)
     """Every form a subject could join (not generic) stored after form id `last_id`, in id order.
 
     `stream`, for a reader that may be far behind (a worker's form index, after another process
-    imported a million claims): the first FORMS_READ_AT_ONCE are read by one plain query — all there
-    are, as a rule, a POST after another — and only past them the rest through a server-side cursor,
-    ten thousand at a time. On PostgreSQL that cursor costs round trips of its own (declare, fetch,
-    close) that a request which finds one new form or none would pay for nothing.
+    imported a million claims): the forms are read FORMS_READ_AT_ONCE at a time, each read by one
+    plain query from the last id the one before read, so that no more than that is held at once.
+    A request that finds one new form or none reads once. (Not by a server-side cursor: on
+    PostgreSQL its declare, fetch and close are three round trips of their own.)
     """
     if not stream:
         yield from session.execute(_JOINABLE_FORMS_AFTER, {"last_id": last_id})
         return
     connection = session.connection()  # past the ORM: its callers have nothing pending to flush
-    first = connection.execute(_JOINABLE_FORMS_FIRST, {"last_id": last_id, "first": FORMS_READ_AT_ONCE}).all()
-    yield from first
-    if len(first) == FORMS_READ_AT_ONCE:
-        yield from connection.execute(
-            _JOINABLE_FORMS_AFTER, {"last_id": first[-1].id}, execution_options={"yield_per": 10_000}
-        )
+    while True:
+        next_forms = {"last_id": last_id, "limit": FORMS_READ_AT_ONCE}
+        read = connection.execute(_JOINABLE_FORMS_NEXT, next_forms).all()
+        yield from read
+        if len(read) < FORMS_READ_AT_ONCE:
+            return
+        last_id = read[-1].id
 
 
 # Run for every claim: built once.
@@ -874,7 +875,7 @@ _JOINABLE_FORMS_AFTER = (
     .order_by(SubjectForm.id)
 )  # fmt: skip
 FORMS_READ_AT_ONCE = 1000
-_JOINABLE_FORMS_FIRST = _JOINABLE_FORMS_AFTER.limit(bindparam("first"))
+_JOINABLE_FORMS_NEXT = _JOINABLE_FORMS_AFTER.limit(bindparam("limit"))
 
 
 def last_id(session: Session, model: type[Any]) -> int:

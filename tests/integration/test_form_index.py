@@ -141,16 +141,29 @@ def test_an_index_far_behind_reads_every_form_once_in_order(ctx, monkeypatch) ->
     with ctx.db.reading() as session:
         stored = [row.id for row in repo.joinable_forms_after(session, 0, stream=False)]
     assert len(stored) > 10
-    monkeypatch.setattr(repo, "FORMS_READ_AT_ONCE", 4)  # read 4 at once, then the rest by a cursor
+    monkeypatch.setattr(repo, "FORMS_READ_AT_ONCE", 4)  # read 4 at a time
     index = FormIndex()
     seen: list[int] = []
     add = index.add
     monkeypatch.setattr(index, "add", lambda *a: (seen.append(index.last_seen), add(*a)))
-    with ctx.db.reading() as session:
-        index.catch_up(session)
+    reads: list[dict] = []
+
+    def record(conn, cursor, sql, params, context, many) -> None:
+        if "subject_forms" in sql:
+            reads.append(context.execution_options)
+
+    event.listen(ctx.db.engine, "before_cursor_execute", record)
+    try:
+        with ctx.db.reading() as session:
+            index.catch_up(session)
+    finally:
+        event.remove(ctx.db.engine, "before_cursor_execute", record)
     assert index.last_seen == stored[-1]
     assert seen == [0, *stored[:-1]]  # each form once, in id order
     assert sum(len(r.forms) for r in index.ranges.values()) == len(stored)
+    # One plain query for every 4 forms, and one that finds fewer: no server-side cursor.
+    assert len(reads) == len(stored) // 4 + 1
+    assert [o for o in reads if "yield_per" in o or "stream_results" in o] == []
 
 
 def test_catching_up_on_a_few_forms_is_one_plain_query(ctx) -> None:
