@@ -10,7 +10,7 @@ import logging
 import os
 import select
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
@@ -50,6 +50,13 @@ SQLITE_PAGE_CACHE_KIB_IMPORT = 256 * 1024
 # committed by anyone else while it lasts.
 WRITERS_TURN = "ceksilang.writers_turn"
 
+# Set in a PostgreSQL connection's info while a pipelined writer holds it (`Database.writing`): the
+# psycopg pipeline its transaction runs in.
+_PIPELINE = "ceksilang.pipeline"
+_WRITE_LOCK = "SELECT pg_advisory_xact_lock(:key)"
+_WRITE_LOCK_BY_DRIVER = "SELECT pg_advisory_xact_lock(%s)"
+_BEGIN = "BEGIN ISOLATION LEVEL READ COMMITTED"
+
 
 class Database:
     """One engine per app; `reading()` and `writing()` hand out sessions that own one transaction."""
@@ -83,6 +90,7 @@ class Database:
             )
         else:
             _replace_connections_the_server_closed(self.engine)
+            _answer_each_statement_in_a_pipeline(self.engine)
         self._queue = _WriterQueue(self.url.database if self.is_sqlite else None)
         # On PostgreSQL a reader's transactions are READ ONLY (said in their BEGIN: no round trip).
         readers = self.engine if self.is_sqlite else self.engine.execution_options(postgresql_readonly=True)
@@ -90,9 +98,13 @@ class Database:
         self._writer = sessionmaker(
             self.engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False
         )
-        # (Used on PostgreSQL only: see `answering`.)
+        # (Used on PostgreSQL only: see `answering` and `_pipelined_writing`.)
         self._answerer = sessionmaker(
             self.engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
+        )
+        self._pipelined_writer = sessionmaker(
+            self.engine.execution_options(isolation_level="AUTOCOMMIT", **{WRITE_OPTION: True}),
+            expire_on_commit=False,
         )
         self._roles: list[SoleRole] = []
 
@@ -142,18 +154,59 @@ class Database:
             yield session
 
     @contextmanager
-    def writing(self) -> Iterator[Session]:
+    def writing(self, *, pipelined: bool = False) -> Iterator[Session]:
         """A write transaction: committed when the block ends, rolled back if it raises.
 
         Writers are serialised, so that matching a claim and storing it is one step for every
         worker and container: SQLite by BEGIN IMMEDIATE, PostgreSQL by a transaction-scoped
         advisory lock. On SQLite, writers first queue for their turn (`_WriterQueue`).
+
+        `pipelined`, for a request's few statements on PostgreSQL (on SQLite, where nothing crosses
+        a network, it changes nothing): see `_pipelined_writing`.
         """
+        if pipelined and not self.is_sqlite:
+            with self._pipelined_writing() as session:
+                yield session
+            return
         with self._queue.turn(), self._writer() as session, session.begin():
             if not self.is_sqlite:
-                session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK_KEY})
+                session.execute(text(_WRITE_LOCK), {"key": WRITE_LOCK_KEY})
             session.info[WRITERS_TURN] = True
             yield session
+
+    @contextmanager
+    def _pipelined_writing(self) -> Iterator[Session]:
+        """A write transaction in psycopg's pipeline mode: a statement whose answer no one reads
+        (`send_ahead`) is sent at once, and answered with the next statement that is read.
+
+        The transaction's BEGIN and the writers' lock are sent ahead of its first read, its last
+        writes (a claim's tally, its group's verdict) and its COMMIT ahead of the pipeline's end,
+        which waits for them all: a POST waits on the server for its reads and once more at the end.
+        The BEGIN and COMMIT are the block's own, sent on a connection psycopg holds in autocommit
+        (at READ COMMITTED, as every session: see `__init__`): in a pipeline psycopg waits for the
+        answer to a BEGIN of its own before it sends anything more, and the pipeline's end waits
+        once more after its COMMIT, two round trips of their own. Every statement SQLAlchemy runs
+        is answered as it runs (`_answer_each_statement_in_a_pipeline`).
+
+        A statement sent ahead that fails is raised by the next answer read, and the transaction is
+        rolled back: psycopg sees it open and sends its ROLLBACK when SQLAlchemy's session ends it
+        (an autocommit connection's rollback is still sent to the driver). COPY and server-side
+        cursors cannot run in a pipeline: the import, which writes by COPY, is not pipelined.
+        """
+        with self._queue.turn(), self._pipelined_writer() as session, session.begin():
+            connection = session.connection()
+            info = connection.info  # the connection's own, kept to be cleared once it has been let go
+            try:
+                with connection.connection.driver_connection.pipeline() as pipeline:
+                    info[_PIPELINE] = pipeline
+                    _send(connection, _BEGIN)
+                    send_ahead(connection, _WRITE_LOCK_BY_DRIVER, [(WRITE_LOCK_KEY,)])
+                    session.info[WRITERS_TURN] = True
+                    yield session
+                    session.flush()
+                    _send(connection, "COMMIT")
+            finally:
+                info.pop(_PIPELINE, None)
 
     def checkpoint(self) -> None:
         """Copy what SQLite's write-ahead log holds into the database file, as far as no reader
@@ -228,6 +281,42 @@ def _configure_sqlite(
         # A writer takes the write lock up front, so that matching and inserting happen in one
         # serialised step across all gunicorn workers: no twin groups from a race.
         conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE_OPTION) else "BEGIN")
+
+
+def send_ahead(connection: Connection, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    """Run the driver's statement once for each row of parameters, its answer read by no one.
+
+    In a pipelined writer on PostgreSQL (`Database.writing`) it is sent at once, and answered with
+    the next statement that is read, or the commit: no round trip of its own. Elsewhere SQLAlchemy's
+    connection runs it now. Statements run in the order they are sent either way: what one writes,
+    the next reads.
+    """
+    if _PIPELINE not in connection.info:
+        connection.exec_driver_sql(sql, list(rows))
+        return
+    cursor = connection.connection.driver_connection.cursor()  # answered with the pipeline's next read
+    if len(rows) == 1:
+        cursor.execute(sql, rows[0])
+    else:
+        cursor.executemany(sql, rows)
+
+
+def _send(connection: Connection, command: str) -> None:
+    """Send a pipelined transaction's BEGIN or COMMIT ahead (never prepared on the server)."""
+    connection.connection.driver_connection.cursor().execute(command, prepare=False)
+
+
+def _answer_each_statement_in_a_pipeline(engine: Engine) -> None:
+    """In a pipelined transaction (`Database.writing`), each statement SQLAlchemy runs is answered
+    before SQLAlchemy reads it: psycopg sends a statement in a pipeline without waiting for its
+    answer, and SQLAlchemy reads its columns and row count as soon as it has run it. The pipeline's
+    sync sends what was sent ahead with it, and reads every answer up to this one."""
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _answered(conn: Connection, *_: Any) -> None:
+        pipeline = conn.info.get(_PIPELINE)
+        if pipeline is not None:
+            pipeline.sync()
 
 
 def _replace_connections_the_server_closed(engine: Engine) -> None:

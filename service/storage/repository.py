@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 
 from service.domain import tolerance
 from service.domain.matching import Candidate, Subject, blocking_keys, measure_of, within_reach
+from service.storage.db import send_ahead
 from service.storage.models import (
     Claim,
     Document,
@@ -1124,14 +1125,15 @@ def update_verdicts(
 ) -> None:
     """Write these verdict columns of groups held as plain objects (see `group_rows`): one UPDATE
     by id, run by the driver for all of them, each value converted by its column's type as
-    SQLAlchemy's own UPDATE would (see `insert_rows`)."""
+    SQLAlchemy's own UPDATE would (see `insert_rows`); sent ahead in a pipelined writer
+    (`send_ahead`)."""
     if not groups:
         return
     connection = session.connection()
     sql, make = _verdict_update(tuple(columns), connection.dialect)
     rows = [make(group) for group in groups]
     for start in range(0, len(rows), 5000):
-        connection.exec_driver_sql(sql, rows[start : start + 5000])
+        send_ahead(connection, sql, rows[start : start + 5000])
 
 
 @lru_cache(maxsize=16)
@@ -1235,7 +1237,7 @@ def add_to_tallies(session: Session, rows: list[dict[str, Any]]) -> None:
     gets a row, a known one adds its `claims`. One row per key (the caller adds up its claims).
 
     Run by the driver, as `insert_rows` runs an INSERT: every POST that joins a group runs it, and
-    an import for each tally its batch adds to."""
+    an import for each tally its batch adds to; sent ahead in a pipelined writer (`send_ahead`)."""
     if not rows:
         return
     connection = session.connection()
@@ -1243,7 +1245,7 @@ def add_to_tallies(session: Session, rows: list[dict[str, Any]]) -> None:
     sql = _tally_upsert(names, connection.dialect)
     values = [make(row) for row in rows]
     for start in range(0, len(values), 5000):
-        connection.exec_driver_sql(sql, values[start : start + 5000])
+        send_ahead(connection, sql, values[start : start + 5000])
 
 
 def groups_counted_behind(
