@@ -9,6 +9,7 @@ import fcntl
 import logging
 import os
 import select
+import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -51,8 +52,8 @@ SQLITE_PAGE_CACHE_KIB_IMPORT = 256 * 1024
 WRITERS_TURN = "ceksilang.writers_turn"
 
 # Set in a PostgreSQL connection's info while a pipelined writer holds it (`Database.writing`): the
-# psycopg pipeline its transaction runs in.
-_PIPELINE = "ceksilang.pipeline"
+# psycopg pipeline statements sent ahead wait in for their answers, or None.
+_SENT_AHEAD = "ceksilang.sent_ahead"
 _WRITE_LOCK = "SELECT pg_advisory_xact_lock(:key)"
 _WRITE_LOCK_BY_DRIVER = "SELECT pg_advisory_xact_lock(%s)"
 _BEGIN = "BEGIN ISOLATION LEVEL READ COMMITTED"
@@ -90,7 +91,7 @@ class Database:
             )
         else:
             _replace_connections_the_server_closed(self.engine)
-            _answer_each_statement_in_a_pipeline(self.engine)
+            _answer_what_was_sent_ahead(self.engine)
         self._queue = _WriterQueue(self.url.database if self.is_sqlite else None)
         # On PostgreSQL a reader's transactions are READ ONLY (said in their BEGIN: no round trip).
         readers = self.engine if self.is_sqlite else self.engine.execution_options(postgresql_readonly=True)
@@ -176,17 +177,18 @@ class Database:
 
     @contextmanager
     def _pipelined_writing(self) -> Iterator[Session]:
-        """A write transaction in psycopg's pipeline mode: a statement whose answer no one reads
-        (`send_ahead`) is sent at once, and answered with the next statement that is read.
+        """A write transaction whose statements that no one reads the answer of (`send_ahead`) are
+        sent at once, in psycopg's pipeline mode, and answered with the next statement that is read.
 
         The transaction's BEGIN and the writers' lock are sent ahead of its first read, its last
-        writes (a claim's tally, its group's verdict) and its COMMIT ahead of the pipeline's end,
-        which waits for them all: a POST waits on the server for its reads and once more at the end.
-        The BEGIN and COMMIT are the block's own, sent on a connection psycopg holds in autocommit
-        (at READ COMMITTED, as every session: see `__init__`): in a pipeline psycopg waits for the
-        answer to a BEGIN of its own before it sends anything more, and the pipeline's end waits
-        once more after its COMMIT, two round trips of their own. Every statement SQLAlchemy runs
-        is answered as it runs (`_answer_each_statement_in_a_pipeline`).
+        writes (a claim's tally, its group's verdict) ahead of its COMMIT, which is answered with
+        them: a POST waits on the server for its reads and once at the end. The connection is in
+        pipeline mode only from a statement sent ahead to the next answer read
+        (`_answer_what_was_sent_ahead`): psycopg's pipeline costs a statement more of its own work
+        than it saves a statement that is read at once. The BEGIN and COMMIT are the block's own,
+        sent on a connection psycopg holds in autocommit (at READ COMMITTED, as every session: see
+        `__init__`): in a pipeline psycopg waits for the answer to a BEGIN of its own before it
+        sends anything more, and once more after its COMMIT, two round trips of their own.
 
         A statement sent ahead that fails is raised by the next answer read, and the transaction is
         rolled back: psycopg sees it open and sends its ROLLBACK when SQLAlchemy's session ends it
@@ -196,17 +198,19 @@ class Database:
         with self._queue.turn(), self._pipelined_writer() as session, session.begin():
             connection = session.connection()
             info = connection.info  # the connection's own, kept to be cleared once it has been let go
+            info[_SENT_AHEAD] = None
             try:
-                with connection.connection.driver_connection.pipeline() as pipeline:
-                    info[_PIPELINE] = pipeline
-                    _send(connection, _BEGIN)
-                    send_ahead(connection, _WRITE_LOCK_BY_DRIVER, [(WRITE_LOCK_KEY,)])
-                    session.info[WRITERS_TURN] = True
-                    yield session
-                    session.flush()
-                    _send(connection, "COMMIT")
+                send_ahead(connection, _BEGIN, [()])
+                send_ahead(connection, _WRITE_LOCK_BY_DRIVER, [(WRITE_LOCK_KEY,)])
+                session.info[WRITERS_TURN] = True
+                yield session
+                session.flush()
+                send_ahead(connection, "COMMIT", [()])
+                _end_pipeline(info)
             finally:
-                info.pop(_PIPELINE, None)
+                pipeline = info.pop(_SENT_AHEAD, None)
+                if pipeline is not None:  # the block raised: what was sent ahead is answered, and let go
+                    pipeline.__exit__(*sys.exc_info())
 
     def checkpoint(self) -> None:
         """Copy what SQLite's write-ahead log holds into the database file, as far as no reader
@@ -291,32 +295,43 @@ def send_ahead(connection: Connection, sql: str, rows: Sequence[Sequence[Any]]) 
     connection runs it now. Statements run in the order they are sent either way: what one writes,
     the next reads.
     """
-    if _PIPELINE not in connection.info:
+    info = connection.info
+    if _SENT_AHEAD not in info:
         connection.exec_driver_sql(sql, list(rows))
         return
-    cursor = connection.connection.driver_connection.cursor()  # answered with the pipeline's next read
-    if len(rows) == 1:
-        cursor.execute(sql, rows[0])
-    else:
+    driver = connection.connection.driver_connection
+    if info[_SENT_AHEAD] is None:
+        pipeline = driver.pipeline()  # held open until the next answer is read
+        pipeline.__enter__()
+        info[_SENT_AHEAD] = pipeline
+    cursor = driver.cursor()
+    if len(rows) > 1:
         cursor.executemany(sql, rows)
+    elif rows[0]:
+        cursor.execute(sql, rows[0])
+    else:  # BEGIN or COMMIT: nothing worth preparing on the server
+        cursor.execute(sql, prepare=False)
 
 
-def _send(connection: Connection, command: str) -> None:
-    """Send a pipelined transaction's BEGIN or COMMIT ahead (never prepared on the server)."""
-    connection.connection.driver_connection.cursor().execute(command, prepare=False)
+def _end_pipeline(info: dict[Any, Any]) -> None:
+    """Read the answers to what was sent ahead on this connection, if anything was, and leave
+    pipeline mode: a statement sent ahead that failed is raised here."""
+    pipeline = info[_SENT_AHEAD]
+    if pipeline is not None:
+        info[_SENT_AHEAD] = None
+        pipeline.__exit__(None, None, None)
 
 
-def _answer_each_statement_in_a_pipeline(engine: Engine) -> None:
-    """In a pipelined transaction (`Database.writing`), each statement SQLAlchemy runs is answered
-    before SQLAlchemy reads it: psycopg sends a statement in a pipeline without waiting for its
-    answer, and SQLAlchemy reads its columns and row count as soon as it has run it. The pipeline's
-    sync sends what was sent ahead with it, and reads every answer up to this one."""
+def _answer_what_was_sent_ahead(engine: Engine) -> None:
+    """In a pipelined writer (`Database.writing`), a statement SQLAlchemy runs after statements sent
+    ahead goes to the server with them, in the same pipeline: before SQLAlchemy reads its answer
+    (its columns, its row count), the pipeline ends, and every answer up to this one is read."""
 
     @event.listens_for(engine, "after_cursor_execute")
     def _answered(conn: Connection, *_: Any) -> None:
-        pipeline = conn.info.get(_PIPELINE)
-        if pipeline is not None:
-            pipeline.sync()
+        info = conn.info
+        if info.get(_SENT_AHEAD) is not None:
+            _end_pipeline(info)
 
 
 def _replace_connections_the_server_closed(engine: Engine) -> None:

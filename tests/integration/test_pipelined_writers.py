@@ -67,10 +67,14 @@ def test_a_statement_sent_ahead_that_fails_rolls_the_whole_transaction_back(db) 
     assert _topics(db) == [("gempa", "Gempa")]
 
 
-def test_a_block_that_raises_rolls_back_what_it_sent_ahead_and_plain_writers_stay_transactional(db) -> None:
+@pytest.mark.parametrize("answered", [True, False], ids=["answered", "still-waiting"])
+def test_a_block_that_raises_rolls_back_what_it_sent_ahead_and_plain_writers_stay_transactional(
+    db, answered: bool
+) -> None:
     with pytest.raises(RuntimeError, match="stop"), db.writing(pipelined=True) as session:
         _send(session, ADD_TOPIC, "banjir", "Banjir")
-        session.execute(text("SELECT 1"))
+        if answered:
+            session.execute(text("SELECT 1"))
         raise RuntimeError("stop")
     assert _topics(db) == []
     # The same connection, given to a plain writer: its writes are still undone by a rollback.
