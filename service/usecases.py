@@ -803,7 +803,7 @@ def post_document(ctx: Context, data: DocumentInput) -> PostedDocument:
     print_ = hashlib.sha256(
         json.dumps([source_key(data.source_name), " ".join(text.split())]).encode()
     ).hexdigest()
-    with ctx.db.writing(pipelined=True) as session:
+    with ctx.db.writing() as session:  # not pipelined: a claim refused is rolled back to its savepoint
         ctx.forms.catch_up(session)  # before anything is written: see FormIndex
         existing = repo.document_by_fingerprint(session, print_)
         if existing is not None:

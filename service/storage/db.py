@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 # Marks a connection as a writer: on SQLite its transactions begin IMMEDIATE.
@@ -92,6 +92,7 @@ class Database:
         else:
             _replace_connections_the_server_closed(self.engine)
             _answer_what_was_sent_ahead(self.engine)
+            _end_pipeline_on_error(self.engine)
         self._queue = _WriterQueue(self.url.database if self.is_sqlite else None)
         # On PostgreSQL a reader's transactions are READ ONLY (said in their BEGIN: no round trip).
         readers = self.engine if self.is_sqlite else self.engine.execution_options(postgresql_readonly=True)
@@ -180,9 +181,10 @@ class Database:
         """A write transaction whose statements that no one reads the answer of (`send_ahead`) are
         sent at once, in psycopg's pipeline mode, and answered with the next statement that is read.
 
-        The transaction's BEGIN and the writers' lock are sent ahead of its first read, its last
-        writes (a claim's tally, its group's verdict) ahead of its COMMIT, which is answered with
-        them: a POST waits on the server for its reads and once at the end. The connection is in
+        The transaction's BEGIN and the writers' lock are sent ahead of its first read, a claim's
+        tally ahead of the read of the conflicts it makes, its group's verdict ahead of the COMMIT
+        (or of what the session flushes at the end: a new group's first tally), each answered with
+        what follows it: a POST waits on the server for its reads alone. The connection is in
         pipeline mode only from a statement sent ahead to the next answer read
         (`_answer_what_was_sent_ahead`): psycopg's pipeline costs a statement more of its own work
         than it saves a statement that is read at once. The BEGIN and COMMIT are the block's own,
@@ -190,10 +192,15 @@ class Database:
         `__init__`): in a pipeline psycopg waits for the answer to a BEGIN of its own before it
         sends anything more, and once more after its COMMIT, two round trips of their own.
 
-        A statement sent ahead that fails is raised by the next answer read, and the transaction is
-        rolled back: psycopg sees it open and sends its ROLLBACK when SQLAlchemy's session ends it
-        (an autocommit connection's rollback is still sent to the driver). COPY and server-side
-        cursors cannot run in a pipeline: the import, which writes by COPY, is not pipelined.
+        A statement sent ahead that fails is raised by the next statement run (or by the COMMIT),
+        as SQLAlchemy's error, the pipeline ended at once (`_end_pipeline_on_error`), and the
+        transaction rolled back: psycopg sees it open and sends its ROLLBACK when SQLAlchemy's
+        session ends it (an autocommit connection's rollback is still sent to the driver). So a
+        block that catches a statement's error and goes on (a savepoint rolled back) is not one to
+        pipeline: an error may be raised by a later statement than the one that failed. Nor one
+        that writes by COPY or reads through a server-side cursor, which a pipeline cannot run:
+        the import is not pipelined, nor is an article's POST (a claim the database refuses is
+        rolled back to its savepoint, the others stored).
         """
         with self._queue.turn(), self._pipelined_writer() as session, session.begin():
             connection = session.connection()
@@ -206,7 +213,11 @@ class Database:
                 yield session
                 session.flush()
                 send_ahead(connection, "COMMIT", [()])
-                _end_pipeline(info)
+                driver_error = connection.dialect.loaded_dbapi.Error
+                try:
+                    _end_pipeline(info)
+                except driver_error as exc:  # raised as SQLAlchemy raises a statement's
+                    raise DBAPIError.instance("COMMIT", None, exc, driver_error) from exc
             finally:
                 pipeline = info.pop(_SENT_AHEAD, None)
                 if pipeline is not None:  # the block raised: what was sent ahead is answered, and let go
@@ -320,6 +331,23 @@ def _end_pipeline(info: dict[Any, Any]) -> None:
     if pipeline is not None:
         info[_SENT_AHEAD] = None
         pipeline.__exit__(None, None, None)
+
+
+def _end_pipeline_on_error(engine: Engine) -> None:
+    """A statement that fails while statements sent ahead wait for their answers (its own error, or
+    theirs come with its answer) ends the pipeline there, before the error is raised: psycopg would
+    otherwise hold the connection in an aborted pipeline that refuses every later statement, the
+    rollback to a savepoint among them."""
+
+    @event.listens_for(engine, "handle_error")
+    def _ended(context: Any) -> None:
+        connection = context.connection
+        info = connection.info if connection is not None and not connection.closed else None
+        if info is not None and info.get(_SENT_AHEAD) is not None:
+            pipeline = info[_SENT_AHEAD]
+            info[_SENT_AHEAD] = None
+            error = context.original_exception
+            pipeline.__exit__(type(error), error, error.__traceback__)
 
 
 def _answer_what_was_sent_ahead(engine: Engine) -> None:

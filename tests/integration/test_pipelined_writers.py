@@ -67,6 +67,28 @@ def test_a_statement_sent_ahead_that_fails_rolls_the_whole_transaction_back(db) 
     assert _topics(db) == [("gempa", "Gempa")]
 
 
+def test_a_statement_sent_ahead_last_that_fails_fails_the_commit_as_sqlalchemys_error(db) -> None:
+    with pytest.raises(IntegrityError), db.writing(pipelined=True) as session:
+        _send(session, ADD_TOPIC, "banjir", "Banjir")
+        session.execute(text("SELECT 1"))
+        _send(session, ADD_TOPIC, "banjir", "Banjir lagi")  # answered with the COMMIT
+    assert _topics(db) == []
+
+
+def test_a_failure_ends_the_pipeline_where_it_is_raised(db) -> None:
+    if db.is_sqlite:
+        pytest.skip("no pipeline on SQLite")
+    with db.writing(pipelined=True) as session:
+        _send(session, ADD_TOPIC, "banjir", "Banjir")
+        _send(session, ADD_TOPIC, "banjir", "Banjir lagi")
+        with pytest.raises(IntegrityError):
+            session.execute(text("SELECT count(*) FROM topics"))
+        driver = session.connection().connection.driver_connection
+        status = driver.pgconn.pipeline_status
+    assert status == pq.PipelineStatus.OFF  # not left aborted, refusing what comes next
+    assert _topics(db) == []  # the failed transaction's COMMIT rolled it back
+
+
 @pytest.mark.parametrize("answered", [True, False], ids=["answered", "still-waiting"])
 def test_a_block_that_raises_rolls_back_what_it_sent_ahead_and_plain_writers_stay_transactional(
     db, answered: bool
