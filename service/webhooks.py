@@ -96,7 +96,7 @@ _WANTED = select(Webhook.id).where(
 def _emit(session: Session, kind: str, topic_slug: str | None, payload: Callable[[], dict[str, Any]]) -> None:
     """Store the event and one delivery per webhook that wants it; nothing when none does, and
     then its payload is not even built."""
-    wanted = list(session.scalars(_WANTED, {"topic_slug": topic_slug}))
+    wanted = list(session.connection().execute(_WANTED, {"topic_slug": topic_slug}).scalars())
     if not wanted:
         return
     now = utcnow()

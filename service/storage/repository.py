@@ -73,9 +73,10 @@ class Page:
 
 
 def claim_by_fingerprint(session: Session, fingerprint: str) -> Claim | None:
-    """The claim stored with this fingerprint: looked up by its id first, for nearly every claim
-    posted is new and needs no ORM object built."""
-    found = session.execute(_CLAIM_ID_BY_FINGERPRINT, {"fingerprint": fingerprint}).scalar()
+    """The claim stored with this fingerprint: looked up by its id first, past the ORM's session
+    (no flush, no ORM statement), for nearly every claim posted is new and needs no ORM object built.
+    Claims are written past the session too (`insert_claim`): what it holds pending is never one."""
+    found = session.connection().execute(_CLAIM_ID_BY_FINGERPRINT, {"fingerprint": fingerprint}).scalar()
     return None if found is None else session.get(Claim, found)
 
 
@@ -136,7 +137,7 @@ def candidates(
                 Candidate(group_ids[i], forms[i], measure, event_date, subject.pins, False)
                 for i in within_reach(subject.form, forms)
             ]
-    same_words = session.execute(_SAME_WORDS, {"measure": measure, "form": subject.form})
+    same_words = session.connection().execute(_SAME_WORDS, {"measure": measure, "form": subject.form})
     found += [Candidate(*row) for row in same_words]
     return found
 
@@ -545,8 +546,9 @@ _TALLY_ROW = tuple(getattr(GroupTally, name) for name in TallyRow._fields[:-2])
 
 def tallies(session: Session, group_id: int) -> list[TallyRow]:
     """Every tally of a group, with its source's estimate, so that weighing the consensus takes no
-    query of its own."""
-    return [TallyRow._make(row) for row in session.execute(_TALLIES, {"group_id": group_id})]
+    query of its own. Read past the ORM's session: a group's first tally, added to the session
+    (`first_tally`), is flushed before it is read (`usecases.store_verdict`)."""
+    return [TallyRow._make(row) for row in session.connection().execute(_TALLIES, {"group_id": group_id})]
 
 
 # Run for most claims (a small group's consensus is counted anew by each): built once.
