@@ -9,7 +9,6 @@ import fcntl
 import logging
 import os
 import select
-import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -54,8 +53,7 @@ WRITERS_TURN = "ceksilang.writers_turn"
 # Set in a PostgreSQL connection's info while a pipelined writer holds it (`Database.writing`): the
 # psycopg pipeline statements sent ahead wait in for their answers, or None.
 _SENT_AHEAD = "ceksilang.sent_ahead"
-_WRITE_LOCK = "SELECT pg_advisory_xact_lock(:key)"
-_WRITE_LOCK_BY_DRIVER = "SELECT pg_advisory_xact_lock(%s)"
+_WRITE_LOCK = "SELECT pg_advisory_xact_lock(%s)"
 _BEGIN = "BEGIN ISOLATION LEVEL READ COMMITTED"
 
 
@@ -172,7 +170,7 @@ class Database:
             return
         with self._queue.turn(), self._writer() as session, session.begin():
             if not self.is_sqlite:
-                session.execute(text(_WRITE_LOCK), {"key": WRITE_LOCK_KEY})
+                session.connection().exec_driver_sql(_WRITE_LOCK, (WRITE_LOCK_KEY,))
             session.info[WRITERS_TURN] = True
             yield session
 
@@ -208,7 +206,7 @@ class Database:
             info[_SENT_AHEAD] = None
             try:
                 send_ahead(connection, _BEGIN, [()])
-                send_ahead(connection, _WRITE_LOCK_BY_DRIVER, [(WRITE_LOCK_KEY,)])
+                send_ahead(connection, _WRITE_LOCK, [(WRITE_LOCK_KEY,)])
                 session.info[WRITERS_TURN] = True
                 yield session
                 session.flush()
@@ -218,10 +216,11 @@ class Database:
                     _end_pipeline(info)
                 except driver_error as exc:  # raised as SQLAlchemy raises a statement's
                     raise DBAPIError.instance("COMMIT", None, exc, driver_error) from exc
+            except BaseException as exc:  # what was sent ahead is answered, and the pipeline let go
+                _end_pipeline(info, exc)
+                raise
             finally:
-                pipeline = info.pop(_SENT_AHEAD, None)
-                if pipeline is not None:  # the block raised: what was sent ahead is answered, and let go
-                    pipeline.__exit__(*sys.exc_info())
+                del info[_SENT_AHEAD]
 
     def checkpoint(self) -> None:
         """Copy what SQLite's write-ahead log holds into the database file, as far as no reader
@@ -324,13 +323,14 @@ def send_ahead(connection: Connection, sql: str, rows: Sequence[Sequence[Any]]) 
         cursor.execute(sql, prepare=False)
 
 
-def _end_pipeline(info: dict[Any, Any]) -> None:
+def _end_pipeline(info: dict[Any, Any], error: BaseException | None = None) -> None:
     """Read the answers to what was sent ahead on this connection, if anything was, and leave
-    pipeline mode: a statement sent ahead that failed is raised here."""
-    pipeline = info[_SENT_AHEAD]
+    pipeline mode: a statement sent ahead that failed is raised here, unless the pipeline ends
+    because of `error` (psycopg then logs what it reads, and the error goes on)."""
+    pipeline = info.get(_SENT_AHEAD)
     if pipeline is not None:
         info[_SENT_AHEAD] = None
-        pipeline.__exit__(None, None, None)
+        pipeline.__exit__(type(error) if error else None, error, error.__traceback__ if error else None)
 
 
 def _end_pipeline_on_error(engine: Engine) -> None:
@@ -342,12 +342,8 @@ def _end_pipeline_on_error(engine: Engine) -> None:
     @event.listens_for(engine, "handle_error")
     def _ended(context: Any) -> None:
         connection = context.connection
-        info = connection.info if connection is not None and not connection.closed else None
-        if info is not None and info.get(_SENT_AHEAD) is not None:
-            pipeline = info[_SENT_AHEAD]
-            info[_SENT_AHEAD] = None
-            error = context.original_exception
-            pipeline.__exit__(type(error), error, error.__traceback__)
+        if connection is not None and not connection.closed:
+            _end_pipeline(connection.info, context.original_exception)
 
 
 def _answer_what_was_sent_ahead(engine: Engine) -> None:
@@ -357,9 +353,7 @@ def _answer_what_was_sent_ahead(engine: Engine) -> None:
 
     @event.listens_for(engine, "after_cursor_execute")
     def _answered(conn: Connection, *_: Any) -> None:
-        info = conn.info
-        if info.get(_SENT_AHEAD) is not None:
-            _end_pipeline(info)
+        _end_pipeline(conn.info)
 
 
 def _replace_connections_the_server_closed(engine: Engine) -> None:
