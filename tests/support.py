@@ -9,6 +9,7 @@ the suite runs against (SQLite by default, PostgreSQL with CEKSILANG_TEST_DATABA
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import pwd
@@ -94,6 +95,49 @@ def fresh_database(tmp_path: Path) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+class Exchanges:
+    """How many times the clients of a PostgreSQL engine sent something and then waited for the
+    server's answer, while counting (`count_exchanges`): read from libpq's trace of the protocol of
+    each connection checked out meanwhile (F: the client's messages, B: the server's)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+
+@contextlib.contextmanager
+def count_exchanges(engine: Any) -> Iterator[Exchanges]:
+    from psycopg import pq
+    from sqlalchemy import event
+
+    counted = Exchanges()
+    traces: dict[int, Any] = {}
+    files = contextlib.ExitStack()
+
+    def checked_out(driver: Any, _record: Any, _proxy: Any) -> None:
+        # Kept open from the checkout to the checkin; closed when counting ends.
+        trace = traces[id(driver)] = files.enter_context(tempfile.TemporaryFile("w+"))  # noqa: SIM115
+        driver.pgconn.trace(trace.fileno())
+        driver.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS | pq.Trace.REGRESS_MODE)
+
+    def checked_in(driver: Any, _record: Any) -> None:
+        trace = traces.pop(id(driver), None)
+        if trace is None:
+            return
+        driver.pgconn.untrace()
+        trace.seek(0)
+        sides = [line.split("\t")[0] for line in trace.read().splitlines()]
+        counted.count += sum(1 for pair in itertools.pairwise(sides) if pair == ("F", "B"))
+
+    event.listen(engine, "checkout", checked_out)
+    event.listen(engine, "checkin", checked_in)
+    try:
+        with files:
+            yield counted
+    finally:
+        event.remove(engine, "checkout", checked_out)
+        event.remove(engine, "checkin", checked_in)
 
 
 def postgres_bin() -> Path | None:

@@ -10,8 +10,6 @@ end, not once for each statement. On SQLite `pipelined` changes nothing, and the
 
 from __future__ import annotations
 
-import itertools
-import tempfile
 import threading
 import time
 
@@ -21,6 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from service.storage.db import Database, send_ahead
+from tests.support import count_exchanges
 
 ADD_TOPIC = {"postgresql": "INSERT INTO topics (slug, label) VALUES (%s, %s)",
              "sqlite": "INSERT INTO topics (slug, label) VALUES (?, ?)"}  # fmt: skip
@@ -107,22 +106,9 @@ def test_a_block_that_raises_rolls_back_what_it_sent_ahead_and_plain_writers_sta
 
 
 def _exchanges(db: Database, write) -> int:
-    """How many times the client sent and then waited for the server's answer, over one writer's
-    transaction, read from libpq's trace of the protocol (F: the client's messages, B: the server's)."""
-    with db.reading() as session:
-        session.execute(text("SELECT 1"))  # the pool's one connection, opened
-    (pooled,) = db.engine.pool._pool.queue  # type: ignore[attr-defined]
-    driver = pooled.dbapi_connection
-    with tempfile.TemporaryFile("w+") as trace:
-        driver.pgconn.trace(trace.fileno())
-        driver.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS | pq.Trace.REGRESS_MODE)
-        try:
-            write()
-        finally:
-            driver.pgconn.untrace()
-        trace.seek(0)
-        sides = [line.split("\t")[0] for line in trace.read().splitlines()]
-    return sum(1 for sent, answered in itertools.pairwise(sides) if sent == "F" and answered == "B")
+    with count_exchanges(db.engine) as exchanges:
+        write()
+    return exchanges.count
 
 
 def test_a_pipelined_writer_waits_on_the_server_for_its_reads_and_its_end_alone(db) -> None:
