@@ -213,11 +213,11 @@ class Database:
                 send_ahead(connection, "COMMIT", [()])
                 driver_error = connection.dialect.loaded_dbapi.Error
                 try:
-                    _end_pipeline(info)
+                    end_pipeline(info)
                 except driver_error as exc:  # raised as SQLAlchemy raises a statement's
                     raise DBAPIError.instance("COMMIT", None, exc, driver_error) from exc
             except BaseException as exc:  # what was sent ahead is answered, and the pipeline let go
-                _end_pipeline(info, exc)
+                end_pipeline(info, exc)
                 raise
             finally:
                 del info[_SENT_AHEAD]
@@ -323,7 +323,7 @@ def send_ahead(connection: Connection, sql: str, rows: Sequence[Sequence[Any]]) 
         cursor.execute(sql, prepare=False)
 
 
-def _end_pipeline(info: dict[Any, Any], error: BaseException | None = None) -> None:
+def end_pipeline(info: dict[Any, Any], error: BaseException | None = None) -> None:
     """Read the answers to what was sent ahead on this connection, if anything was, and leave
     pipeline mode: a statement sent ahead that failed is raised here, unless the pipeline ends
     because of `error` (psycopg then logs what it reads, and the error goes on)."""
@@ -343,7 +343,7 @@ def _end_pipeline_on_error(engine: Engine) -> None:
     def _ended(context: Any) -> None:
         connection = context.connection
         if connection is not None and not connection.closed:
-            _end_pipeline(connection.info, context.original_exception)
+            end_pipeline(connection.info, context.original_exception)
 
 
 def _answer_what_was_sent_ahead(engine: Engine) -> None:
@@ -353,7 +353,7 @@ def _answer_what_was_sent_ahead(engine: Engine) -> None:
 
     @event.listens_for(engine, "after_cursor_execute")
     def _answered(conn: Connection, *_: Any) -> None:
-        _end_pipeline(conn.info)
+        end_pipeline(conn.info)
 
 
 def _replace_connections_the_server_closed(engine: Engine) -> None:
