@@ -305,7 +305,7 @@ def _store(ctx: Context, session: Session, ready: Prepared, placement: Placement
     fresh = ranking.join is None  # a new group: nothing in it to look up
     joined = None
     if ranking.join is not None:
-        joined = SimpleNamespace(**repo.group_row(session, ranking.join.group_id)._mapping)
+        joined = SimpleNamespace(**repo.group_row(session, ranking.join.group_id)._asdict())
     # Topics are never deleted: a group of the topic shows it is stored.
     if data.topic and topic_slug and (joined is None or joined.topic_slug != topic_slug):
         repo.ensure_topic(session, topic_slug, data.topic)
@@ -317,7 +317,7 @@ def _store(ctx: Context, session: Session, ready: Prepared, placement: Placement
     else:
         columns = {"label": data.subject, "topic_slug": topic_slug or None, "dimension": value.dimension,
                    "unit": value.unit, "event_date": data.event_date}  # fmt: skip
-        group = SimpleNamespace(**repo.insert_group(session, columns)._mapping)
+        group = SimpleNamespace(**repo.insert_group(session, columns)._asdict())
         similarity = None
     row = claim_fields(ready, topic_slug, similarity)
     row["group_id"] = group.id
@@ -328,8 +328,7 @@ def _store(ctx: Context, session: Session, ready: Prepared, placement: Placement
     claim = repo.insert_claim(session, row)
     # The candidates are stored forms: one of the joined group in the very same words is there already.
     if fresh or not any(c.group_id == group.id and c.form == subject.form for c in found):
-        repo.add_form(session, group, subject, new_group=fresh)
-        session.flush()
+        repo.add_form(session, group, subject)
     listed = len(group.conflicts or [])
     conflicting = _count_in(ctx, session, group, claim, new_group=fresh)
     # A claim only ever adds to the list: a list as long as it was is the same list, not written again

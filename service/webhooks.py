@@ -35,6 +35,7 @@ from service import background
 from service.domain.values import LABEL, Value, format_value
 from service.domain.verdicts import compatible
 from service.errors import InvalidClaim, NotFound
+from service.storage.driver import Query
 from service.storage.models import Claim, Delivery, Group, OutboxEvent, Webhook, stored_value, utcnow
 
 if TYPE_CHECKING:
@@ -88,15 +89,15 @@ def any_registered(session: Session) -> bool:
 
 
 # Run for every claim that conflicts: built once.
-_WANTED = select(Webhook.id).where(
-    or_(Webhook.topic_slug.is_(None), Webhook.topic_slug == bindparam("topic_slug"))
+_WANTED = Query(
+    select(Webhook.id).where(or_(Webhook.topic_slug.is_(None), Webhook.topic_slug == bindparam("topic_slug")))
 )
 
 
 def _emit(session: Session, kind: str, topic_slug: str | None, payload: Callable[[], dict[str, Any]]) -> None:
     """Store the event and one delivery per webhook that wants it; nothing when none does, and
     then its payload is not even built."""
-    wanted = list(session.connection().execute(_WANTED, {"topic_slug": topic_slug}).scalars())
+    wanted = _WANTED.scalars(session.connection(), {"topic_slug": topic_slug})
     if not wanted:
         return
     now = utcnow()

@@ -140,6 +140,52 @@ def count_exchanges(engine: Any) -> Iterator[Exchanges]:
         event.remove(engine, "checkin", checked_in)
 
 
+@contextlib.contextmanager
+def statements_run(engine: Any) -> Iterator[list[str]]:
+    """The SQL of every statement the driver runs on the engine's connections checked out
+    meanwhile, in order, however it is run (through SQLAlchemy, or on the driver's own cursor:
+    `storage.driver.Query`): SQLite's own trace of what it runs (BEGIN and COMMIT among them);
+    on PostgreSQL, what psycopg's cursors are asked to run."""
+    from sqlalchemy import event
+
+    run: list[str] = []
+    is_sqlite = engine.dialect.name == "sqlite"
+    cursors: dict[int, Any] = {}
+
+    def checked_out(driver: Any, _record: Any, _proxy: Any) -> None:
+        if is_sqlite:
+            driver.set_trace_callback(run.append)
+            return
+        cursors[id(driver)] = driver.cursor_factory
+
+        class Recorded(driver.cursor_factory):  # type: ignore[name-defined,misc]
+            def execute(self, query: Any, *args: Any, **kwargs: Any) -> Any:
+                run.append(str(query))
+                return super().execute(query, *args, **kwargs)
+
+            def executemany(self, query: Any, *args: Any, **kwargs: Any) -> Any:
+                run.append(str(query))
+                return super().executemany(query, *args, **kwargs)
+
+        driver.cursor_factory = Recorded
+
+    def checked_in(driver: Any, _record: Any) -> None:
+        if driver is None:
+            return
+        if is_sqlite:
+            driver.set_trace_callback(None)
+        elif id(driver) in cursors:
+            driver.cursor_factory = cursors.pop(id(driver))
+
+    event.listen(engine, "checkout", checked_out)
+    event.listen(engine, "checkin", checked_in)
+    try:
+        yield run
+    finally:
+        event.remove(engine, "checkout", checked_out)
+        event.remove(engine, "checkin", checked_in)
+
+
 def postgres_bin() -> Path | None:
     """The newest PostgreSQL server binaries from Debian's packages, if installed."""
     found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), key=lambda p: int(p.parent.parent.name))

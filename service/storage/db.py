@@ -180,9 +180,9 @@ class Database:
         sent at once, in psycopg's pipeline mode, and answered with the next statement that is read.
 
         The transaction's BEGIN and the writers' lock are sent ahead of its first read, a claim's
-        tally ahead of the read of the conflicts it makes, its group's verdict ahead of the COMMIT
-        (or of what the session flushes at the end: a new group's first tally), each answered with
-        what follows it: a POST waits on the server for its reads alone. The connection is in
+        tally ahead of the read of the conflicts it makes, a new form's blocking keys and its
+        group's verdict ahead of the COMMIT, each answered with what follows it: a POST waits on
+        the server for its reads alone. The connection is in
         pipeline mode only from a statement sent ahead to the next answer read
         (`_answer_what_was_sent_ahead`): psycopg's pipeline costs a statement more of its own work
         than it saves a statement that is read at once. The BEGIN and COMMIT are the block's own,

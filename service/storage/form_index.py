@@ -22,10 +22,10 @@ from service.storage.db import WRITERS_TURN
 
 RangeKey = tuple[str, str, date | None]  # measure, pins, event date: what the hard rules compare
 
-# Set in a session's info once its transaction has flushed: a form is added through the ORM
-# (`repository.add_form`), so a transaction that may hold one has flushed. (The importer writes its
-# forms past the ORM, and keeps an index of its own.)
-_WROTE = "ceksilang.wrote"
+# Set in a session's info once its transaction may hold a form of its own: a form is written by
+# `repository.add_form`, which sets it, or through the ORM, by a flush. (The importer writes its
+# forms past both, and keeps an index of its own.)
+_WROTE = repo.FORMS_WRITTEN
 
 
 # Set in a session's info when an index caught up in it while it held the writers' turn and it has
@@ -36,7 +36,6 @@ _COMPLETE = "ceksilang.forms_complete"
 @event.listens_for(Session, "after_flush")
 def _wrote(session: Session, flush_context: object) -> None:
     session.info[_WROTE] = True
-    session.info.pop(_COMPLETE, None)
 
 
 @event.listens_for(Session, "after_transaction_end")
@@ -89,7 +88,7 @@ class FormIndex:
         """Whether this index holds every form the session can see: it caught up in the session's
         transaction under the writers' turn (no one else has committed a form since), and the
         session has written nothing since (no form of its own that the index lacks)."""
-        return session.info.get(_COMPLETE) is self
+        return session.info.get(_COMPLETE) is self and not session.info.get(_WROTE)
 
     def add(self, key: RangeKey, group_id: int, form: str) -> None:
         found = self.ranges.get(key)

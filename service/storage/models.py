@@ -269,7 +269,7 @@ class SubjectForm(Base):
     pins: Mapped[str] = mapped_column(String(300), default="")
     generic: Mapped[bool] = mapped_column(Boolean, default=False)
 
-    # So that a new group, its first form and the form's keys are stored in one flush.
+    # (POST and the import write forms and their keys past the ORM: `repository.add_form`, `bulk`.)
     group: Mapped[Group] = relationship()
     keys: Mapped[list[FormKey]] = relationship()
 

@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 from service.domain import tolerance
 from service.domain.matching import Candidate, Subject, blocking_keys, measure_of, within_reach
 from service.storage.db import send_ahead
+from service.storage.driver import Query
 from service.storage.models import (
     Claim,
     Document,
@@ -76,11 +77,12 @@ def claim_by_fingerprint(session: Session, fingerprint: str) -> Claim | None:
     """The claim stored with this fingerprint: looked up by its id first, past the ORM's session
     (no flush, no ORM statement), for nearly every claim posted is new and needs no ORM object built.
     Claims are written past the session too (`insert_claim`): what it holds pending is never one."""
-    found = session.connection().execute(_CLAIM_ID_BY_FINGERPRINT, {"fingerprint": fingerprint}).scalar()
+    found = _CLAIM_ID_BY_FINGERPRINT.scalar(session.connection(), {"fingerprint": fingerprint})
     return None if found is None else session.get(Claim, found)
 
 
-_CLAIM_ID_BY_FINGERPRINT = select(Claim.id).where(Claim.fingerprint == bindparam("fingerprint"))
+# A POST's statements, run every time, are run by the driver (`driver.Query`): built once.
+_CLAIM_ID_BY_FINGERPRINT = Query(select(Claim.id).where(Claim.fingerprint == bindparam("fingerprint")))
 
 
 def fingerprints_present(session: Session, fingerprints: list[str]) -> set[str]:
@@ -137,7 +139,7 @@ def candidates(
                 Candidate(group_ids[i], forms[i], measure, event_date, subject.pins, False)
                 for i in within_reach(subject.form, forms)
             ]
-    same_words = session.connection().execute(_SAME_WORDS, {"measure": measure, "form": subject.form})
+    same_words = _SAME_WORDS.all(session.connection(), {"measure": measure, "form": subject.form})
     found += [Candidate(*row) for row in same_words]
     return found
 
@@ -145,7 +147,7 @@ def candidates(
 _CANDIDATE_COLUMNS = (SubjectForm.group_id, SubjectForm.form, SubjectForm.measure, SubjectForm.event_date,
                       SubjectForm.pins, SubjectForm.generic)  # fmt: skip
 # Run for every claim: built once.
-_SAME_WORDS = (
+_SAME_WORDS = Query(
     select(*_CANDIDATE_COLUMNS)
     .where(SubjectForm.measure == bindparam("measure"), SubjectForm.form == bindparam("form"))
     .order_by(SubjectForm.id.desc())
@@ -220,50 +222,109 @@ def _keyed_candidates(
 
 def insert_group(session: Session, columns: dict[str, Any]) -> Any:
     """A new group's row, as stored (its defaults filled in)."""
-    return session.connection().execute(_INSERT_GROUP, columns).one()
+    return insert_returning(session, Group, columns)
 
 
 def insert_claim(session: Session, columns: dict[str, Any]) -> Any:
     """A new claim's row, as stored (its defaults filled in): what an answer shows of it."""
-    return session.connection().execute(_INSERT_CLAIM, columns).one()
+    return insert_returning(session, Claim, columns)
 
 
 def group_row(session: Session, group_id: int) -> Any:
     """One group as a plain row."""
-    return session.connection().execute(_GROUP_BY_ID, {"group_id": group_id}).one()
+    return _GROUP_BY_ID.one(session.connection(), {"group_id": group_id})
 
 
-# Run for every claim posted: built once (each compiled once for the columns given).
-_INSERT_GROUP = insert(Group.__table__).returning(*Group.__table__.c)
-_INSERT_CLAIM = insert(Claim.__table__).returning(*Claim.__table__.c)
-_GROUP_BY_ID = select(Group.__table__).where(Group.__table__.c.id == bindparam("group_id"))
+_GROUP_BY_ID = Query(select(Group.__table__).where(Group.__table__.c.id == bindparam("group_id")))
 
 
-def add_form(session: Session, group: Any, subject: Subject, *, new_group: bool = False) -> None:
-    """Index a subject form of the group unless the group already has it (a new group has none)."""
-    if not new_group:
-        exists = session.scalar(
-            select(SubjectForm.id).where(SubjectForm.group_id == group.id, SubjectForm.form == subject.form)
-        )
-        if exists is not None:
-            return
+def insert_returning(session: Session, model: type[Any], columns: dict[str, Any]) -> Any:
+    """One new row of a table, past the ORM's unit of work, as stored: every column, its defaults
+    filled in as SQLAlchemy's INSERT fills them (see `insert_rows`) or by the database."""
+    query, defaulted = _insert_returning(model.__table__, tuple(columns))
+    filled = {key: default.arg if default.is_scalar else default.arg(None) for key, default in defaulted}
+    return query.one(session.connection(), {**filled, **columns})
+
+
+@lru_cache(maxsize=16)
+def _insert_returning(table: Any, keys: tuple[str, ...]) -> tuple[Query, tuple[tuple[str, Any], ...]]:
+    """The INSERT of a row with these columns and every other one SQLAlchemy would give a default,
+    returning the row; and those defaults."""
+    defaulted = tuple((c.key, c.default) for c in table.c if c.key not in keys and c.default is not None)
+    for key, default in defaulted:
+        if not (default.is_scalar or default.is_callable):
+            raise TypeError(f"{table.name}.{key}: only plain defaults are filled in here")
+    given = (*keys, *(key for key, _ in defaulted))
+    statement = insert(table).values({key: bindparam(key, type_=table.c[key].type) for key in given})
+    return Query(statement.returning(*table.c)), defaulted
+
+
+# Marks a session whose transaction wrote a subject form (`add_form`): a form index then no longer
+# holds every form the transaction sees (`FormIndex.complete_for`).
+FORMS_WRITTEN = "ceksilang.wrote"
+
+
+def add_form(session: Session, group: Any, subject: Subject) -> None:
+    """Index a subject form of the group unless the group already has it.
+
+    Past the ORM's unit of work: the form by one INSERT that returns its id (or nothing, when the
+    group has the form), its blocking keys sent ahead in a pipelined writer (`send_ahead`)."""
+    connection = session.connection()
     measure = measure_of(group.dimension, group.unit)
-    form = SubjectForm(
-        group_id=group.id,
-        form=subject.form,
-        measure=measure,
-        event_date=group.event_date,
-        pins=subject.pins,
-        generic=subject.generic,
-        keys=[FormKey(key=key) for key in sorted(set(blocking_keys(subject, measure)))],
+    columns = {"group_id": group.id, "form": subject.form, "measure": measure, "event_date": group.event_date,
+               "pins": subject.pins, "generic": subject.generic}  # fmt: skip
+    session.info[FORMS_WRITTEN] = True
+    form_id = _ADD_FORM.scalar(connection, columns)
+    keys = sorted(set(blocking_keys(subject, measure)))
+    if form_id is not None and keys:
+        send_ahead(connection, _insert_form_keys(connection.dialect), [(key, form_id) for key in keys])
+
+
+def _add_form() -> Query:
+    """INSERT INTO subject_forms ... SELECT the parameters WHERE the group has no such form
+    RETURNING its id: the lookup and the write in one statement."""
+    table = SubjectForm.__table__
+    names = ("group_id", "form", "measure", "event_date", "pins", "generic")
+    had = select(table.c.id).where(
+        table.c.group_id == bindparam("group_id"), table.c.form == bindparam("form")
     )
-    session.add(form)
+    given = select(*(bindparam(name, type_=table.c[name].type) for name in names)).where(~had.exists())
+    return Query(insert(table).from_select(names, given).returning(table.c.id))
+
+
+_ADD_FORM = _add_form()
+
+
+@lru_cache(maxsize=4)
+def _insert_form_keys(dialect: Any) -> str:
+    """The driver's INSERT of one blocking key of a form: (key, form id)."""
+    table = FormKey.__table__
+    preparer = dialect.identifier_preparer
+    names = ", ".join(preparer.quote(table.c[name].name) for name in ("key", "form_id"))
+    marker = _marker(dialect)
+    return f"INSERT INTO {preparer.format_table(table)} ({names}) VALUES ({marker}, {marker})"
 
 
 def ensure_topic(session: Session, slug: str, label: str) -> None:
-    if session.get(Topic, slug) is None:
-        session.add(Topic(slug=slug, label=label))
-        session.flush()
+    """The topic exists: a new one takes this label, a stored one keeps its own. One statement
+    that reads nothing, past the ORM: sent ahead in a pipelined writer (`send_ahead`), and run
+    before what follows it either way (a group of the topic)."""
+    connection = session.connection()
+    send_ahead(connection, _insert_topic(connection.dialect), [(slug, label)])
+
+
+@lru_cache(maxsize=4)
+def _insert_topic(dialect: Any) -> str:
+    """The driver's INSERT of a topic (slug, label) that leaves a stored one as it is (SQLite and
+    PostgreSQL spell it alike)."""
+    table = Topic.__table__
+    preparer = dialect.identifier_preparer
+    slug, label = (preparer.quote(table.c[name].name) for name in ("slug", "label"))
+    marker = _marker(dialect)
+    return (
+        f"INSERT INTO {preparer.format_table(table)} ({slug}, {label}) VALUES ({marker}, {marker})"
+        f" ON CONFLICT ({slug}) DO NOTHING"
+    )
 
 
 def active_claims(session: Session, group_id: int) -> list[Claim]:
@@ -390,7 +451,7 @@ def possibly_conflicting_rows(
     if before is not None:
         params["before"] = before
     query = _possibly_conflicting(*(key in params for key in _CONFLICT_SHAPE))
-    return list(session.connection().execute(query, params))
+    return query.all(session.connection(), params)
 
 
 # The parameters whose presence makes a shape of `_possibly_conflicting`, in its arguments' order.
@@ -398,9 +459,7 @@ _CONFLICT_SHAPE = ("label", "widened_low", "widened_high", "since", "before")
 
 
 @lru_cache(maxsize=64)
-def _possibly_conflicting(
-    by_label: bool, below: bool, above: bool, dated: bool, bounded: bool
-) -> Select[Any]:
+def _possibly_conflicting(by_label: bool, below: bool, above: bool, dated: bool, bounded: bool) -> Query:
     """The statement of `possibly_conflicting_rows` for one shape of value (a label, or which
     bounds; a date; an upper id), its values left as parameters. Built once for each shape: a
     POST runs it every time, and building it took longer than running it."""
@@ -443,7 +502,7 @@ def _possibly_conflicting(
         .order_by(*_GROUP_ORDER)
         .limit(bindparam("limit"))
     )
-    return select(*CLAIM_COLUMNS).where(Claim.id.in_(ids)).order_by(*_GROUP_ORDER)
+    return Query(select(*CLAIM_COLUMNS).where(Claim.id.in_(ids)).order_by(*_GROUP_ORDER))
 
 
 def latest_claims_of_groups(
@@ -457,10 +516,10 @@ def latest_claims_of_groups(
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         params = {"groups": list(limits), "limits": list(limits.values()), "exclude": exclude}
-        rows = connection.execute(_LATEST_OF_GROUPS_PG, params)
+        rows = _LATEST_OF_GROUPS_PG.all(connection, params)
     else:
         params = {f"group_{i}": gid for i, gid in enumerate(limits)} | {"exclude": exclude}
-        rows = connection.execute(_latest_of_groups(tuple(limits.values())), params)
+        rows = _latest_of_groups(tuple(limits.values())).all(connection, params)
     for claim in rows:
         found[claim.group_id].append(claim)
     return found
@@ -495,12 +554,13 @@ def tally(session: Session, claim: Claim, origin_key: str, delta: int) -> None:
         session.delete(row)
 
 
-def first_tally(session: Session, claim: Claim, origin_key: str) -> GroupTally:
-    """The tally of a new group's first claim: there is nothing to look up."""
-    key = value_key(claim.value_low, claim.value_high, claim.value_label)
-    row = new_tally(session, claim, origin_key, key)
-    row.claims = 1
-    return row
+def first_tally(session: Session, claim: Any, origin_key: str) -> TallyRow:
+    """The tally of a new group's first claim, written (sent ahead in a pipelined writer) with
+    nothing to look up, as the group's verdict reads it."""
+    fields = {**tally_fields(claim, origin_key, value_key(claim.value_low, claim.value_high,
+                                                          claim.value_label)), "claims": 1}  # fmt: skip
+    add_to_tallies(session, [fields])
+    return TallyRow(**{name: fields[name] for name in _TALLY_FIELDS}, estimated_name=None, reliability=None)
 
 
 def new_tally(session: Session, claim: Claim, origin_key: str, key: str) -> GroupTally:
@@ -541,18 +601,19 @@ class TallyRow(NamedTuple):
     reliability: float | None
 
 
-_TALLY_ROW = tuple(getattr(GroupTally, name) for name in TallyRow._fields[:-2])
+_TALLY_FIELDS = TallyRow._fields[:-2]  # a tally's own columns, then its source's estimate
+_TALLY_ROW = tuple(getattr(GroupTally, name) for name in _TALLY_FIELDS)
 
 
 def tallies(session: Session, group_id: int) -> list[TallyRow]:
     """Every tally of a group, with its source's estimate, so that weighing the consensus takes no
-    query of its own. Read past the ORM's session: a group's first tally, added to the session
-    (`first_tally`), is flushed before it is read (`usecases.store_verdict`)."""
-    return [TallyRow._make(row) for row in session.connection().execute(_TALLIES, {"group_id": group_id})]
+    query of its own. Read past the ORM's session: tallies are written past it (`add_to_tallies`),
+    and a tally the ORM may hold pending is flushed before (`usecases.store_verdict`)."""
+    return [TallyRow._make(row) for row in _TALLIES.all(session.connection(), {"group_id": group_id})]
 
 
 # Run for most claims (a small group's consensus is counted anew by each): built once.
-_TALLIES = (
+_TALLIES = Query(
     select(*_TALLY_ROW, Source.name.label("estimated_name"), Source.reliability)
     .outerjoin(Source, Source.key == GroupTally.source_key)
     .where(GroupTally.group_id == bindparam("group_id"))
@@ -576,7 +637,7 @@ def active_claims_of_groups(session: Session, group_ids: Sequence[int]) -> dict[
 
 
 @lru_cache(maxsize=64)
-def _latest_of_groups(limits: tuple[int, ...]) -> Select[Any]:
+def _latest_of_groups(limits: tuple[int, ...]) -> Query:
     """The latest `limits[i]` listed claims of group `group_i` but claim `exclude` (parameters), on
     SQLite (PostgreSQL's is `_LATEST_OF_GROUPS_PG`).
 
@@ -593,10 +654,10 @@ def _latest_of_groups(limits: tuple[int, ...]) -> Select[Any]:
         for i, limit in enumerate(limits)
     ]
     ids = union_all(*(select(ranked.c.id) for ranked in latest))
-    return select(*CLAIM_COLUMNS).where(Claim.id.in_(ids)).order_by(Claim.group_id, Claim.id)
+    return Query(select(*CLAIM_COLUMNS).where(Claim.id.in_(ids)).order_by(Claim.group_id, Claim.id))
 
 
-def _latest_of_groups_pg() -> Select[Any]:
+def _latest_of_groups_pg() -> Query:
     """`_latest_of_groups` for PostgreSQL, for any number of groups: the groups and their limits are
     two arrays (parameters `groups`, `limits`), each group's latest read by a lateral subquery from
     the end of its range of the index, as above. One statement whatever the groups, so psycopg
@@ -615,7 +676,9 @@ def _latest_of_groups_pg() -> Select[Any]:
         .limit(groups.c.shown)
         .lateral("latest")
     )
-    return select(latest).select_from(groups).join(latest, true()).order_by(latest.c.group_id, latest.c.id)
+    return Query(
+        select(latest).select_from(groups).join(latest, true()).order_by(latest.c.group_id, latest.c.id)
+    )
 
 
 # Run for every POST: built once.
@@ -857,13 +920,13 @@ def joinable_forms_after(session: Session, last_id: int, *, stream: bool = True)
     A request that finds one new form or none reads once. (Not by a server-side cursor: on
     PostgreSQL its declare, fetch and close are three round trips of their own.)
     """
+    connection = session.connection()  # past the ORM: forms are written past it (`add_form`)
     if not stream:
-        yield from session.execute(_JOINABLE_FORMS_AFTER, {"last_id": last_id})
+        yield from _JOINABLE_FORMS_AFTER.all(connection, {"last_id": last_id})
         return
-    connection = session.connection()  # past the ORM: its callers have nothing pending to flush
     while True:
         next_forms = {"last_id": last_id, "limit": FORMS_READ_AT_ONCE}
-        read = connection.execute(_JOINABLE_FORMS_NEXT, next_forms).all()
+        read = _JOINABLE_FORMS_NEXT.all(connection, next_forms)
         yield from read
         if len(read) < FORMS_READ_AT_ONCE:
             return
@@ -871,14 +934,15 @@ def joinable_forms_after(session: Session, last_id: int, *, stream: bool = True)
 
 
 # Run for every claim: built once.
-_JOINABLE_FORMS_AFTER = (
+_JOINABLE_FORMS = (
     select(SubjectForm.id, SubjectForm.group_id, SubjectForm.form, SubjectForm.measure, SubjectForm.pins,
            SubjectForm.event_date)
     .where(SubjectForm.id > bindparam("last_id"), SubjectForm.generic.is_(False))
     .order_by(SubjectForm.id)
 )  # fmt: skip
 FORMS_READ_AT_ONCE = 1000
-_JOINABLE_FORMS_NEXT = _JOINABLE_FORMS_AFTER.limit(bindparam("limit"))
+_JOINABLE_FORMS_AFTER = Query(_JOINABLE_FORMS)
+_JOINABLE_FORMS_NEXT = Query(_JOINABLE_FORMS.limit(bindparam("limit")))
 
 
 def last_id(session: Session, model: type[Any]) -> int:

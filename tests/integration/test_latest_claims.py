@@ -3,11 +3,10 @@ related ones."""
 
 from __future__ import annotations
 
-from sqlalchemy import event
-
 from schemas import ClaimIn
 from service import usecases
 from service.storage import repository as repo
+from tests.support import statements_run
 
 # Subjects far enough apart, in words and in measure, that each starts a group of its own.
 SUBJECTS = [
@@ -61,19 +60,10 @@ def test_each_group_gives_its_latest_listed_claims_oldest_first(ctx) -> None:
 
 def test_one_statement_whatever_the_number_of_groups_on_postgresql(ctx) -> None:
     groups = sorted(_fill(ctx))
-    statements: list[str] = []
-
-    def seen(conn, cursor, statement, parameters, context, executemany) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):  # not SQLite's BEGIN
-            statements.append(statement)
-
-    event.listen(ctx.db.engine, "before_cursor_execute", seen)
-    try:
-        with ctx.db.reading() as session:
-            for count in (1, 2, 4, 6):
-                repo.latest_claims_of_groups(session, {gid: 3 for gid in groups[:count]}, exclude=0)
-    finally:
-        event.remove(ctx.db.engine, "before_cursor_execute", seen)
+    with statements_run(ctx.db.engine) as run, ctx.db.reading() as session:
+        for count in (1, 2, 4, 6):
+            repo.latest_claims_of_groups(session, {gid: 3 for gid in groups[:count]}, exclude=0)
+    statements = [sql for sql in run if sql.lstrip().upper().startswith("SELECT")]  # not BEGIN, COMMIT
     assert len(statements) == 4
     # PostgreSQL is given one statement to prepare; SQLite's is a union as long as the groups.
     assert len(set(statements)) == (4 if ctx.db.is_sqlite else 1)
