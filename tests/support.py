@@ -144,8 +144,9 @@ def count_exchanges(engine: Any) -> Iterator[Exchanges]:
 def statements_run(engine: Any) -> Iterator[list[str]]:
     """The SQL of every statement the driver runs on the engine's connections checked out
     meanwhile, in order, however it is run (through SQLAlchemy, or on the driver's own cursor:
-    `storage.driver.Query`): SQLite's own trace of what it runs (BEGIN and COMMIT among them);
-    on PostgreSQL, what psycopg's cursors are asked to run."""
+    `storage.driver.Query`): SQLite's own trace of what it runs (BEGIN and COMMIT among them, the
+    parameters' values written in); on PostgreSQL, what psycopg's client-side cursors are asked to
+    run (a server-side cursor is not one of them: a test that looks for one counts the reads)."""
     from sqlalchemy import event
 
     run: list[str] = []

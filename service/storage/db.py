@@ -211,11 +211,10 @@ class Database:
                 yield session
                 session.flush()
                 send_ahead(connection, "COMMIT", [()])
-                driver_error = connection.dialect.loaded_dbapi.Error
                 try:
                     end_pipeline(info)
-                except driver_error as exc:  # raised as SQLAlchemy raises a statement's
-                    raise DBAPIError.instance("COMMIT", None, exc, driver_error) from exc
+                except connection.dialect.loaded_dbapi.Error as exc:  # raised as SQLAlchemy raises it
+                    raise driver_error(connection, exc, "COMMIT", None) from exc
             except BaseException as exc:  # what was sent ahead is answered, and the pipeline let go
                 end_pipeline(info, exc)
                 raise
@@ -310,17 +309,39 @@ def send_ahead(connection: Connection, sql: str, rows: Sequence[Sequence[Any]]) 
         connection.exec_driver_sql(sql, list(rows))
         return
     driver = connection.connection.driver_connection
-    if info[_SENT_AHEAD] is None:
-        pipeline = driver.pipeline()  # held open until the next answer is read
-        pipeline.__enter__()
-        info[_SENT_AHEAD] = pipeline
-    cursor = driver.cursor()
-    if len(rows) > 1:
-        cursor.executemany(sql, rows)
-    elif rows[0]:
-        cursor.execute(sql, rows[0])
-    else:  # BEGIN or COMMIT: nothing worth preparing on the server
-        cursor.execute(sql, prepare=False)
+    cursor = None
+    try:
+        if info[_SENT_AHEAD] is None:
+            pipeline = driver.pipeline()  # held open until the next answer is read
+            pipeline.__enter__()
+            info[_SENT_AHEAD] = pipeline
+        cursor = driver.cursor()
+        if len(rows) > 1:
+            cursor.executemany(sql, rows)
+        elif rows[0]:
+            cursor.execute(sql, rows[0])
+        else:  # BEGIN or COMMIT: nothing worth preparing on the server
+            cursor.execute(sql, prepare=False)
+    except connection.dialect.loaded_dbapi.Error as exc:  # an earlier one's, answered meanwhile, or its own
+        raise driver_error(connection, exc, sql, rows, cursor) from exc
+
+
+def driver_error(
+    connection: Connection, exc: Exception, statement: str, params: Any, cursor: Any = None
+) -> DBAPIError:
+    """A driver's error on a statement run past SQLAlchemy's execution (`send_ahead`,
+    `driver.Query`), to be raised as SQLAlchemy raises a statement's: a pipeline ended, the
+    connection invalidated when the error says it is lost (the pool's other connections are looked
+    at as they are checked out: `_replace_connections_the_server_closed`), and the error wrapped
+    as SQLAlchemy's own (an `IntegrityError`, an `OperationalError`)."""
+    end_pipeline(connection.info, exc)
+    dialect = connection.dialect
+    lost = dialect.is_disconnect(exc, connection.connection.dbapi_connection, cursor)
+    if lost:
+        connection.invalidate(exc)
+    return DBAPIError.instance(
+        statement, params, exc, dialect.loaded_dbapi.Error, connection_invalidated=lost, dialect=dialect
+    )
 
 
 def end_pipeline(info: dict[Any, Any], error: BaseException | None = None) -> None:
@@ -362,7 +383,8 @@ def _replace_connections_the_server_closed(engine: Engine) -> None:
     message, or the end of the stream. One look at its socket when it is checked out, no round trip,
     finds it, and the pool replaces it before a request uses it. (SQLAlchemy's `pool_pre_ping` asks
     the server instead: a round trip before every request.) A connection that breaks in use is
-    still found by its error, which invalidates the pool."""
+    still found by its error, and invalidated (through SQLAlchemy's execution, with the rest of the
+    pool; past it, alone: `driver_error`)."""
 
     @event.listens_for(engine, "checkout")
     def _on_checkout(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:

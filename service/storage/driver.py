@@ -19,17 +19,16 @@ IN list, a literal rendered at execution) is refused when it is first compiled.
 
 from __future__ import annotations
 
-import weakref
 from collections import namedtuple
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection
-from sqlalchemy.exc import DBAPIError, NoResultFound
+from sqlalchemy.exc import NoResultFound
 from sqlalchemy.sql.expression import Executable
 
-from service.storage.db import end_pipeline
+from service.storage.db import driver_error, end_pipeline
 
 Convert = Callable[[Any], Any]
 
@@ -55,10 +54,13 @@ class Query:
 
     def __init__(self, statement: Executable) -> None:
         self.statement = statement
-        self._plans: weakref.WeakKeyDictionary[Any, _Plan] = weakref.WeakKeyDictionary()
+        # By kind of dialect (`_kind`), not by dialect: a plan's conversions hold on to the dialect
+        # they were made by, and a process that makes many engines (the tests) would keep each.
+        self._plans: dict[tuple[Any, ...], _Plan] = {}
 
     def all(self, connection: Connection, params: Mapping[str, Any] | None = None) -> list[Any]:
-        plan = self._plans.get(connection.dialect) or self._plan(connection.dialect)
+        dialect = connection.dialect
+        plan = self._plans.get(_kind(dialect)) or self._plan(dialect)
         return self._run(connection, plan, params or {})
 
     def one(self, connection: Connection, params: Mapping[str, Any] | None = None) -> Any:
@@ -84,21 +86,25 @@ class Query:
         keys = tuple(self.statement.exported_columns.keys())  # type: ignore[attr-defined]
         if len(set(keys)) != len(keys) or not all(key.isidentifier() for key in keys):
             raise TypeError(f"the driver's rows need distinct names for the columns: {keys}")
-        binds = {name: bind for bind, name in compiled.bind_names.items()}  # by the name rendered
-        converted = []
-        for name, bind in binds.items():
+        # By the name rendered: a parameter used twice is converted by the type of either use
+        # that converts it, as SQLAlchemy does (one use may be typed by its column, one not).
+        converts: dict[str, Convert] = {}
+        required = set()
+        for bind, name in compiled.bind_names.items():
             convert = bind.type.dialect_impl(dialect).bind_processor(dialect)
             if convert is not None:
-                converted.append((name, convert))
+                converts.setdefault(name, convert)
+            if bind.required:
+                required.add(name)
         plan = _Plan(
             sql=compiled.string,
             order=tuple(compiled.positiontup) if compiled.positiontup is not None else None,
             defaults=dict(compiled.params),
-            required=frozenset(name for name, bind in binds.items() if bind.required),
-            converted=tuple(converted),
+            required=frozenset(required),
+            converted=tuple(converts.items()),
             keys=keys,
         )
-        self._plans[dialect] = plan
+        self._plans[_kind(dialect)] = plan
         return plan
 
     def _columns(self, dialect: Any, plan: _Plan, description: Any) -> None:
@@ -132,13 +138,7 @@ class Query:
             if plan.row is None:
                 self._columns(dialect, plan, cursor.description)
         except dialect.loaded_dbapi.Error as exc:
-            end_pipeline(connection.info, exc)
-            lost = dialect.is_disconnect(exc, driver, cursor)
-            if lost:
-                connection.invalidate(exc)
-            raise DBAPIError.instance(
-                plan.sql, given, exc, dialect.loaded_dbapi.Error, connection_invalidated=lost, dialect=dialect
-            ) from exc
+            raise driver_error(connection, exc, plan.sql, given, cursor) from exc
         finally:
             cursor.close()
         make = plan.row._make
@@ -151,3 +151,10 @@ class Query:
                 values_of_row[index] = load(values_of_row[index])
             rows.append(make(values_of_row))
         return rows
+
+
+def _kind(dialect: Any) -> tuple[Any, ...]:
+    """What a statement's SQL and conversions depend on: the dialect's class (the database and its
+    driver), its parameters' style and the server's version. Every engine Cek Silang makes
+    (`db.Database`) sets nothing else that they read."""
+    return (type(dialect), dialect.paramstyle, dialect.server_version_info)

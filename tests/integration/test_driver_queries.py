@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
+from psycopg import pq
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.exc import IntegrityError, NoResultFound, OperationalError
 
@@ -95,6 +96,10 @@ def test_parameters_converted_as_sqlalchemy_converts_them(ctx, stored) -> None:
     theirs, ours = _both(ctx.db, dated, {"day": date(2022, 11, 22), "since": since})
     _same(theirs, ours)
     assert ours[0].published_at == datetime(2022, 11, 22, 1, 0, tzinfo=UTC)
+    # A parameter used twice, typed by its column in one use only, is converted by that type.
+    twice = select(Claim.id).where(Claim.published_at >= bindparam("since"), bindparam("since").is_not(None))
+    theirs, ours = _both(ctx.db, twice.order_by(Claim.id), {"since": since})
+    _same(theirs, ours)
     # The values a statement carries itself (a literal, a limit) are sent with those given.
     limited = select(Claim.id).where(Claim.rank != "deprecated", Claim.id > bindparam("after")).limit(2)
     theirs, ours = _both(ctx.db, limited.order_by(Claim.id), {"after": 0})
@@ -169,15 +174,23 @@ def test_a_read_answers_what_was_sent_ahead_in_the_same_exchange(ctx, database_u
         with count_exchanges(db.engine) as exchanges, db.writing(pipelined=True) as session:
             send_ahead(session.connection(), add, [("banjir", "Banjir")])
             seen = labels.scalars(session.connection(), {"slug": "banjir"})
-        # BEGIN, the lock, the INSERT and the read; then COMMIT.
-        assert (seen, exchanges.count) == (["Banjir"], 2)
-        with pytest.raises(IntegrityError), db.writing(pipelined=True) as session:
+            status = _pipeline_status(session)
+        # BEGIN, the lock, the INSERT and the read; then COMMIT. The pipeline ended with the read.
+        assert (seen, exchanges.count, status) == (["Banjir"], 2, pq.PipelineStatus.OFF)
+        with db.writing(pipelined=True) as session:
             send_ahead(session.connection(), add, [("banjir", "Banjir lagi")])  # the same key: refused
-            labels.scalars(session.connection(), {"slug": "banjir"})
+            with pytest.raises(IntegrityError):
+                labels.scalars(session.connection(), {"slug": "banjir"})
+            status = _pipeline_status(session)
+        assert status == pq.PipelineStatus.OFF  # not left aborted, refusing what comes next
         with db.reading() as session:
             assert labels.scalars(session.connection(), {"slug": "banjir"}) == ["Banjir"]
     finally:
         db.dispose()
+
+
+def _pipeline_status(session) -> pq.PipelineStatus:
+    return session.connection().connection.driver_connection.pgconn.pipeline_status
 
 
 def test_a_connection_lost_in_a_read_is_invalidated_and_the_next_one_serves(ctx, database_url) -> None:
@@ -186,13 +199,13 @@ def test_a_connection_lost_in_a_read_is_invalidated_and_the_next_one_serves(ctx,
     db = Database(database_url)
     labels = Query(select(Topic.label))
     try:
-        with pytest.raises(OperationalError) as raised, db.reading() as session:
-            connection = session.connection()
+        with db.engine.connect() as connection:
             pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
             with ctx.db.engine.connect() as other:  # waits until the server has ended it
                 other.execute(text("SELECT pg_terminate_backend(:pid, 10000)"), {"pid": pid})
-            labels.all(connection)
-        assert raised.value.connection_invalidated
+            with pytest.raises(OperationalError) as raised:
+                labels.all(connection)
+            assert raised.value.connection_invalidated and connection.invalidated
         with db.reading() as session:
             assert labels.all(session.connection()) == []
     finally:

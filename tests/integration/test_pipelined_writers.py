@@ -66,6 +66,15 @@ def test_a_statement_sent_ahead_that_fails_rolls_the_whole_transaction_back(db) 
     assert _topics(db) == [("gempa", "Gempa")]
 
 
+def test_a_failure_answered_while_more_is_sent_ahead_is_raised_as_sqlalchemys_error(db) -> None:
+    with pytest.raises(IntegrityError), db.writing(pipelined=True) as session:
+        _send(session, ADD_TOPIC, "banjir", "Banjir")
+        _send(session, ADD_TOPIC, "banjir", "Banjir lagi")  # refused (at once on SQLite)
+        time.sleep(0.3)  # its answer arrives: psycopg reads it as it sends the next
+        _send(session, ADD_TOPIC, "gempa", "Gempa")
+    assert _topics(db) == []
+
+
 def test_a_statement_sent_ahead_last_that_fails_fails_the_commit_as_sqlalchemys_error(db) -> None:
     with pytest.raises(IntegrityError), db.writing(pipelined=True) as session:
         _send(session, ADD_TOPIC, "banjir", "Banjir")

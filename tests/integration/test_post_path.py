@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from schemas import ClaimIn
 from service import usecases
+from service.domain import matching
 from service.storage import repository as repo
 from service.storage.models import Delivery, FormKey, SubjectForm, Topic, Webhook
 
@@ -69,15 +70,17 @@ def test_a_claim_that_starts_a_group_runs_no_orm_statement_and_flushes_nothing(c
     with ctx.db.reading() as session:
         tallies = repo.tallies(session, first.group.id)
         forms = session.execute(
-            select(SubjectForm.form, func.count(FormKey.key))
-            .join(FormKey, FormKey.form_id == SubjectForm.id)
-            .where(SubjectForm.group_id == first.group.id)
-            .group_by(SubjectForm.form)
+            select(SubjectForm.id, SubjectForm.form).where(SubjectForm.group_id == first.group.id)
         ).all()
+        keys = session.scalars(
+            select(FormKey.key).where(FormKey.form_id == forms[0].id).order_by(FormKey.key)
+        ).all()
+    subject = matching.normalise_subject(SUBJECT, ctx.lexicon)
+    measure = matching.measure_of(first.group.dimension, first.group.unit)
     assert [(t.source_name, t.claims) for t in tallies] == [("Kompas", 1)]
-    assert len(forms) == 1 and forms[0][1] > 3  # the form, with its blocking keys
-    # The next claim in the same words finds the group through them.
-    assert _post(ctx, "270 orang", "Tempo").group.id == first.group.id
+    assert [form for _, form in forms] == [subject.form]
+    assert keys == sorted(set(matching.blocking_keys(subject, measure)))  # the form's blocking keys
+    assert _post(ctx, "270 orang", "Tempo").group.id == first.group.id  # the next claim finds the group
 
 
 def test_a_topic_is_stored_with_its_first_label_and_keeps_it(ctx) -> None:
