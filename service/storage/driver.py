@@ -2,8 +2,8 @@
 
 SQLAlchemy runs a statement through its execution context (the compiled form looked up in its cache,
 a dictionary of every parameter, the cursor's description read into result metadata, a `Row` made
-of each row): on PostgreSQL some 100–350 µs of processor time a statement more than the driver's
-own `execute` and `fetchall`, for the same statement and rows, a POST running a dozen. A `Query`
+of each row): more processor time than the driver's own `execute` and `fetchall` of the same
+statement and rows takes, on PostgreSQL as much again, and a POST runs a dozen. A `Query`
 does that work once per statement and dialect: the statement compiled (by SQLAlchemy, to the very
 SQL it would send), its parameters' conversions for the driver and its columns' conversions back
 (each column type's own, as SQLAlchemy applies them), and a named tuple for its rows; each run is

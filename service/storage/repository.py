@@ -242,19 +242,16 @@ def insert_returning(session: Session, model: type[Any], columns: dict[str, Any]
     """One new row of a table, past the ORM's unit of work, as stored: every column, its defaults
     filled in as SQLAlchemy's INSERT fills them (see `insert_rows`) or by the database."""
     query, defaulted = _insert_returning(model.__table__, tuple(columns))
-    filled = {key: default.arg if default.is_scalar else default.arg(None) for key, default in defaulted}
+    filled = {column.key: _default_value(column.default) for column in defaulted}
     return query.one(session.connection(), {**filled, **columns})
 
 
 @lru_cache(maxsize=16)
-def _insert_returning(table: Any, keys: tuple[str, ...]) -> tuple[Query, tuple[tuple[str, Any], ...]]:
+def _insert_returning(table: Any, keys: tuple[str, ...]) -> tuple[Query, tuple[Any, ...]]:
     """The INSERT of a row with these columns and every other one SQLAlchemy would give a default,
-    returning the row; and those defaults."""
-    defaulted = tuple((c.key, c.default) for c in table.c if c.key not in keys and c.default is not None)
-    for key, default in defaulted:
-        if not (default.is_scalar or default.is_callable):
-            raise TypeError(f"{table.name}.{key}: only plain defaults are filled in here")
-    given = (*keys, *(key for key, _ in defaulted))
+    returning the row; and the columns defaulted."""
+    defaulted = _defaulted(table, keys)
+    given = (*keys, *(column.key for column in defaulted))
     statement = insert(table).values({key: bindparam(key, type_=table.c[key].type) for key in given})
     return Query(statement.returning(*table.c)), defaulted
 
@@ -299,10 +296,7 @@ _ADD_FORM = _add_form()
 def _insert_form_keys(dialect: Any) -> str:
     """The driver's INSERT of one blocking key of a form: (key, form id)."""
     table = FormKey.__table__
-    preparer = dialect.identifier_preparer
-    names = ", ".join(preparer.quote(table.c[name].name) for name in ("key", "form_id"))
-    marker = _marker(dialect)
-    return f"INSERT INTO {preparer.format_table(table)} ({names}) VALUES ({marker}, {marker})"
+    return _insert_sql(table, (table.c.key.name, table.c.form_id.name), dialect)
 
 
 def ensure_topic(session: Session, slug: str, label: str) -> None:
@@ -318,13 +312,9 @@ def _insert_topic(dialect: Any) -> str:
     """The driver's INSERT of a topic (slug, label) that leaves a stored one as it is (SQLite and
     PostgreSQL spell it alike)."""
     table = Topic.__table__
-    preparer = dialect.identifier_preparer
-    slug, label = (preparer.quote(table.c[name].name) for name in ("slug", "label"))
-    marker = _marker(dialect)
-    return (
-        f"INSERT INTO {preparer.format_table(table)} ({slug}, {label}) VALUES ({marker}, {marker})"
-        f" ON CONFLICT ({slug}) DO NOTHING"
-    )
+    slug = table.c.slug.name
+    insert_topic = _insert_sql(table, (slug, table.c.label.name), dialect)
+    return f"{insert_topic} ON CONFLICT ({dialect.identifier_preparer.quote(slug)}) DO NOTHING"
 
 
 def active_claims(session: Session, group_id: int) -> list[Claim]:
@@ -545,10 +535,8 @@ def tally(session: Session, claim: Claim, origin_key: str, delta: int) -> None:
             GroupTally.value_key == key,
         )
     ).one_or_none()
-    if row is None:
-        if delta < 0:
-            return
-        row = new_tally(session, claim, origin_key, key)
+    if row is None:  # nothing counted to count out
+        return
     row.claims += delta
     if row.claims <= 0:
         session.delete(row)
@@ -557,16 +545,10 @@ def tally(session: Session, claim: Claim, origin_key: str, delta: int) -> None:
 def first_tally(session: Session, claim: Any, origin_key: str) -> TallyRow:
     """The tally of a new group's first claim, written (sent ahead in a pipelined writer) with
     nothing to look up, as the group's verdict reads it."""
-    fields = {**tally_fields(claim, origin_key, value_key(claim.value_low, claim.value_high,
-                                                          claim.value_label)), "claims": 1}  # fmt: skip
+    key = value_key(claim.value_low, claim.value_high, claim.value_label)
+    fields = {**tally_fields(claim, origin_key, key), "claims": 1}
     add_to_tallies(session, [fields])
     return TallyRow(**{name: fields[name] for name in _TALLY_FIELDS}, estimated_name=None, reliability=None)
-
-
-def new_tally(session: Session, claim: Claim, origin_key: str, key: str) -> GroupTally:
-    row = GroupTally(**tally_fields(claim, origin_key, key))
-    session.add(row)
-    return row
 
 
 def tally_fields(claim: Any, origin_key: str, key: str) -> dict[str, Any]:
@@ -1007,21 +989,40 @@ def insert_rows(session: Session, model: type[Any], rows: list[dict[str, Any]]) 
 def _row_maker(table: Any, keys: tuple[str, ...], dialect: Any) -> tuple[tuple[str, ...], Any]:
     """The columns written for rows with these keys, and what makes a row of them their values."""
     columns = [table.c[key] for key in keys]
-    defaulted = [c for c in table.c if c.key not in keys and c.default is not None]
-    for column in defaulted:
-        if not (column.default.is_scalar or column.default.is_callable):
-            raise TypeError(f"{table.name}.{column.key}: only plain defaults are filled in here")
+    defaulted = _defaulted(table, keys)
     given = [(c.key, _bind_processor(c, dialect)) for c in columns]
     filled = [(_bind_processor(c, dialect), c.default) for c in defaulted]
 
     def make(row: dict[str, Any]) -> tuple[Any, ...]:
         values = [row[key] if process is None else process(row[key]) for key, process in given]
         for process, default in filled:
-            value = default.arg if default.is_scalar else default.arg(None)
+            value = _default_value(default)
             values.append(value if process is None else process(value))
         return tuple(values)
 
     return tuple(c.name for c in (*columns, *defaulted)), make
+
+
+def _defaulted(table: Any, keys: tuple[str, ...]) -> tuple[Any, ...]:
+    """The table's columns left out of `keys` that SQLAlchemy's INSERT would give a default: each a
+    plain value or a callable taking no argument (every default of these tables)."""
+    defaulted = tuple(c for c in table.c if c.key not in keys and c.default is not None)
+    for column in defaulted:
+        if not (column.default.is_scalar or column.default.is_callable):
+            raise TypeError(f"{table.name}.{column.key}: only plain defaults are filled in here")
+    return defaulted
+
+
+def _default_value(default: Any) -> Any:
+    return default.arg if default.is_scalar else default.arg(None)
+
+
+def _insert_sql(table: Any, names: Sequence[str], dialect: Any) -> str:
+    """The driver's INSERT of one row of these columns (their names in the database)."""
+    preparer = dialect.identifier_preparer
+    columns = ", ".join(preparer.quote(name) for name in names)
+    markers = ", ".join([_marker(dialect)] * len(names))
+    return f"INSERT INTO {preparer.format_table(table)} ({columns}) VALUES ({markers})"
 
 
 def _bind_processor(column: Any, dialect: Any) -> Any:
@@ -1044,8 +1045,7 @@ def _send_rows(
     preparer = dialect.identifier_preparer
     target = f"{preparer.format_table(table)} ({', '.join(preparer.quote(n) for n in names)})"
     if dialect.driver != "psycopg":
-        markers = ", ".join([_marker(dialect)] * len(names))
-        sql = f"INSERT INTO {target} VALUES ({markers})"
+        sql = _insert_sql(table, names, dialect)
         for start in range(0, len(rows), 5000):
             connection.exec_driver_sql(sql, rows[start : start + 5000])
         return
@@ -1292,8 +1292,7 @@ def _tally_upsert(names: tuple[str, ...], dialect: Any) -> str:
     key = ", ".join(preparer.quote(table.c[name].name) for name in TALLY_KEY)
     claims = preparer.quote(table.c.claims.name)
     return (
-        f"INSERT INTO {target} ({', '.join(preparer.quote(n) for n in names)})"
-        f" VALUES ({', '.join([_marker(dialect)] * len(names))})"
+        f"{_insert_sql(table, names, dialect)}"
         f" ON CONFLICT ({key}) DO UPDATE SET {claims} = {target}.{claims} + excluded.{claims}"
     )
 
