@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test test-postgres lint fmt contract bench clean install dev lock audit
+.PHONY: run test test-postgres system lint fmt contract bench clean install dev lock audit
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,11 +28,15 @@ dev: $(VENV)/.installed-dev
 run: install  ## the service, seeded, on SQLite at http://127.0.0.1:8000
 	$(BIN)/ceksilang serve --seed --host $(HOST) --port $(PORT)
 
-test: lint  ## lint, then the whole suite (unit, API, gunicorn end to end, load, faults, fuzzing)
+# PostgreSQL's server, Chromium and wrk from Debian's packages, installed when missing (as root).
+system:
+	.ci/debian-packages
+
+test: lint system  ## lint, then the whole suite (unit, API, gunicorn end to end, load, faults, fuzzing)
 	$(BIN)/pytest -q
 
 # The same suite against a private PostgreSQL from Debian's packages (apt-get install postgresql).
-test-postgres: dev
+test-postgres: dev system
 	$(BIN)/python -m tests.with_postgres $(BIN)/pytest -q
 
 lint: dev
