@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection
-from sqlalchemy.exc import NoResultFound
+from sqlalchemy.exc import MultipleResultsFound, NoResultFound
 from sqlalchemy.sql.expression import Executable
 
 from service.storage.db import driver_error, end_pipeline
@@ -64,10 +64,13 @@ class Query:
         return self._run(connection, plan, params or {})
 
     def one(self, connection: Connection, params: Mapping[str, Any] | None = None) -> Any:
-        """The statement's one row (NoResultFound when there is none, as SQLAlchemy raises)."""
+        """The statement's one row: NoResultFound when there is none, MultipleResultsFound when there
+        are more, as SQLAlchemy raises them."""
         rows = self.all(connection, params)
         if not rows:
             raise NoResultFound("No row was found when one was required")
+        if len(rows) > 1:
+            raise MultipleResultsFound("Multiple rows were found when exactly one was required")
         return rows[0]
 
     def scalar(self, connection: Connection, params: Mapping[str, Any] | None = None) -> Any:

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 from psycopg import pq
 from sqlalchemy import bindparam, select, text
-from sqlalchemy.exc import IntegrityError, NoResultFound, OperationalError
+from sqlalchemy.exc import IntegrityError, MultipleResultsFound, NoResultFound, OperationalError
 
 from schemas import ClaimIn
 from service import usecases
@@ -118,6 +118,8 @@ def test_one_scalar_and_scalars(ctx, stored) -> None:
         assert ids.scalars(connection) == stored
         with pytest.raises(NoResultFound):
             by_id.one(connection, {"group_id": -1})
+        with pytest.raises(MultipleResultsFound):
+            ids.one(connection)
 
 
 def test_a_parameter_left_out_is_named_and_nothing_is_run(ctx, stored) -> None:
