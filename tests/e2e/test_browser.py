@@ -1,7 +1,8 @@
 """The pages in a real browser: Debian's Chromium, driven by Playwright, against the seeded gunicorn server.
 
 Screenshots go to test-artifacts/; the troops group page is also saved as docs/troops-group.png for the
-README. Skipped only when /usr/bin/chromium is not installed (CI installs it: .ci/run).
+README. Skipped only when /usr/bin/chromium is not installed (make test installs it as root:
+.ci/debian-packages).
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """`ceksilang bench api` on a small store: the real import, gunicorn and wrk, a run per number of
-connections. Skipped only where Debian's wrk is not installed (CI installs it: .ci/run)."""
+connections. Skipped only where Debian's wrk is not installed (make test installs
+it as root: .ci/debian-packages)."""
 
 from __future__ import annotations
 
