@@ -41,6 +41,7 @@ from service.domain.matching import Candidate, Subject, blocking_keys, measure_o
 from service.storage.db import send_ahead
 from service.storage.driver import Query
 from service.storage.models import (
+    Base,
     Claim,
     Document,
     FormKey,
@@ -935,9 +936,12 @@ def last_id(session: Session, model: type[Any]) -> int:
 
 def catch_up_id_sequence(session: Session, model: type[Any]) -> None:
     """After rows were inserted with ids of their own, PostgreSQL's sequence moves past them."""
+    _catch_up_id_sequence(session, model.__tablename__)
+
+
+def _catch_up_id_sequence(session: Session, table: str) -> None:
     if session.get_bind().dialect.name != "postgresql":
         return
-    table = model.__tablename__
     session.execute(
         text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
     )
@@ -983,6 +987,11 @@ def insert_rows(session: Session, model: type[Any], rows: list[dict[str, Any]]) 
     connection = session.connection()
     names, make = _row_maker(model.__table__, tuple(rows[0]), connection.dialect)
     _send_rows(connection, model.__table__, names, [make(row) for row in rows])
+
+
+def send_rows(session: Session, table: str, names: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    """Rows already converted for the driver (see `Writes`) into a table named as in the database."""
+    _send_rows(session.connection(), Base.metadata.tables[table], names, rows)
 
 
 @lru_cache(maxsize=32)
@@ -1161,6 +1170,16 @@ def group_rows(session: Session, group_ids: Sequence[int], *, conflicts: bool = 
     return found
 
 
+def updated_at_of(session: Session, group_ids: Sequence[int]) -> dict[int, datetime]:
+    """When each of these groups last changed, by id (counting its consensus is no change)."""
+    ids = sorted(group_ids)
+    found: dict[int, datetime] = {}
+    for start in range(0, len(ids), 500):
+        query = select(Group.id, Group.updated_at).where(Group.id.in_(ids[start : start + 500]))
+        found.update((row.id, row.updated_at) for row in session.execute(query))
+    return found
+
+
 def conflict_lists(session: Session, group_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
     """The conflicts these groups list, by id."""
     ids = sorted(group_ids)
@@ -1197,7 +1216,10 @@ def update_verdicts(
         return
     connection = session.connection()
     sql, make = _verdict_update(tuple(columns), connection.dialect)
-    rows = [make(group) for group in groups]
+    _send_ahead_in_chunks(connection, sql, [make(group) for group in groups])
+
+
+def _send_ahead_in_chunks(connection: Connection, sql: str, rows: list[tuple[Any, ...]]) -> None:
     for start in range(0, len(rows), 5000):
         send_ahead(connection, sql, rows[start : start + 5000])
 
@@ -1307,10 +1329,86 @@ def add_to_tallies(session: Session, rows: list[dict[str, Any]]) -> None:
         return
     connection = session.connection()
     names, make = _row_maker(GroupTally.__table__, tuple(rows[0]), connection.dialect)
-    sql = _tally_upsert(names, connection.dialect)
-    values = [make(row) for row in rows]
-    for start in range(0, len(values), 5000):
-        send_ahead(connection, sql, values[start : start + 5000])
+    _send_ahead_in_chunks(connection, _tally_upsert(names, connection.dialect), [make(row) for row in rows])
+
+
+class Writes:
+    """What a bulk import writes in one transaction, made at once on `session` or, without one,
+    kept to be made later (`make`), perhaps by another process: kept, each row is already
+    converted for the driver of `dialect` (a tuple of plain values, as `insert_rows` converts it),
+    so a process that makes them only sends them, and they pickle as plain data."""
+
+    def __init__(self, dialect: Any, session: Session | None = None) -> None:
+        self.dialect = dialect
+        self.session = session
+        self.kept: list[tuple[str, Any, Any, Any]] = []  # (what, table or statement, names, rows)
+
+    def __getstate__(self) -> dict[str, Any]:  # (a dialect and a session stay where they are)
+        return {"kept": self.kept}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.dialect, self.session, self.kept = None, None, state["kept"]
+
+    def __len__(self) -> int:
+        return len(self.kept)
+
+    def topics(self, labels: dict[str, str]) -> None:
+        """`ensure_topics`: which exist is read by whoever makes the writes."""
+        if self.session is not None:
+            ensure_topics(self.session, labels)
+        elif labels:
+            self.kept.append(("topics", None, None, labels))
+
+    def insert(self, model: type[Any], rows: list[dict[str, Any]]) -> None:
+        """`insert_rows`."""
+        if self.session is not None:
+            insert_rows(self.session, model, rows)
+        elif rows:
+            names, make = _row_maker(model.__table__, tuple(rows[0]), self.dialect)
+            self.kept.append(("rows", model.__tablename__, names, [make(row) for row in rows]))
+
+    def form_keys(self, keys: list[tuple[str, int]]) -> None:
+        """`insert_form_keys`."""
+        if self.session is not None:
+            insert_form_keys(self.session, keys)
+        elif keys:
+            self.kept.append(("rows", FormKey.__tablename__, ("key", "form_id"), keys))
+
+    def id_sequences(self, *models: type[Any]) -> None:
+        """`catch_up_id_sequence` of each table, after its rows."""
+        for model in models:
+            if self.session is not None:
+                catch_up_id_sequence(self.session, model)
+            else:
+                self.kept.append(("sequence", model.__tablename__, None, None))
+
+    def tallies(self, rows: list[dict[str, Any]]) -> None:
+        """`add_to_tallies`."""
+        if self.session is not None:
+            add_to_tallies(self.session, rows)
+        elif rows:
+            names, make = _row_maker(GroupTally.__table__, tuple(rows[0]), self.dialect)
+            self.kept.append(("sent", _tally_upsert(names, self.dialect), None, [make(row) for row in rows]))
+
+    def verdicts(self, groups: Sequence[Any], columns: Sequence[str]) -> None:
+        """`update_verdicts`."""
+        if self.session is not None:
+            update_verdicts(self.session, groups, columns)
+        elif groups:
+            sql, make = _verdict_update(tuple(columns), self.dialect)
+            self.kept.append(("sent", sql, None, [make(group) for group in groups]))
+
+    def make(self, session: Session) -> None:
+        """The kept writes, in the order they were kept, in the session's transaction."""
+        for what, target, names, rows in self.kept:
+            if what == "topics":
+                ensure_topics(session, rows)
+            elif what == "rows":
+                send_rows(session, target, names, rows)
+            elif what == "sequence":
+                _catch_up_id_sequence(session, target)
+            else:
+                _send_ahead_in_chunks(session.connection(), target, rows)
 
 
 def groups_counted_behind(
