@@ -8,20 +8,29 @@ matched in order against the stored forms and the batch's own, exactly as POST w
 one after the other; rows are then written a table at a time, and each touched group's tallies,
 conflicts and consensus are brought up to date once.
 
+`ceksilang import` writes each batch in a process of its own (`writing_process`) while this one
+matches the next (`_Pipeline`): the next batch is then matched against the database as committed
+with what the batch being written stores put over it (`_ReadsAhead`), and written only if nothing
+else was written in between (`write_plan`); otherwise it is stored here, in one transaction, as
+above. The writers' turn is then held for the writing alone, not the matching.
+
 A batch the database refuses (a value one database accepts and another does not) is split in two
 until the refused claims are found; they are reported with the database's reason, the rest stored.
 """
 
 from __future__ import annotations
 
+import atexit
 import bisect
 import gc
 import itertools
 import logging
 import math
+import multiprocessing
+import resource
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -44,9 +53,11 @@ from service.storage.models import Claim, Group, SubjectForm, utcnow
 
 log = logging.getLogger("ceksilang")
 
-# Claims per transaction: large enough that per-batch work (catching up, loading the touched
-# groups) is small beside the claims, small enough that a batch holds the write lock for a moment.
-BATCH_SIZE = 10_000
+# Claims per transaction: large enough that per-batch work (catching up, reading the touched
+# groups and the earlier claims their new ones may conflict with, the much-reported groups again in
+# every batch) is small beside the claims, small enough that a batch holds the writers' turn for
+# a few seconds (with a writing process, which holds it only to write) and its rows fit in memory.
+BATCH_SIZE = 40_000
 
 
 @dataclass
@@ -62,6 +73,7 @@ def import_claims(
     rows: Iterable[tuple[int, usecases.ClaimInput | str]],
     *,
     batch_size: int = BATCH_SIZE,
+    write_ahead: WriteAhead | None = None,
 ) -> ImportReport:
     """Store every readable claim once, matched as POST would match it; report the rest.
 
@@ -70,20 +82,27 @@ def import_claims(
     reader = Reader(ctx.lexicon)
     iterator = iter(rows)
     batches = iter(lambda: list(itertools.islice(iterator, batch_size)), [])
-    return store_batches(ctx, (reader.read(batch) for batch in batches))
+    return store_batches(ctx, (reader.read(batch) for batch in batches), write_ahead=write_ahead)
 
 
 Read = list[tuple[int, "usecases.Prepared | str"]]
 
 
 def store_batches(
-    ctx: usecases.Context, batches: Iterable[Read], counters: Counters | None = None
+    ctx: usecases.Context,
+    batches: Iterable[Read],
+    counters: Counters | None = None,
+    write_ahead: WriteAhead | None = None,
 ) -> ImportReport:
     """Store batches already read (see `Reader`), one transaction each, in order; then count the
-    consensus of the groups they went to, sharing the count with `counters` when given."""
+    consensus of the groups they went to, sharing the count with `counters` when given.
+
+    With `write_ahead` (see `writing_process`), each batch is written by another process while this
+    one plans the next (`_Pipeline`); without, planned and written here, in the same transaction.
+    """
     report = ImportReport()
-    index = FormIndex(lookups=True)
     statistics = _Statistics(ctx)
+    storing = _Pipeline(ctx, report, write_ahead)
     with _collecting_garbage_less_often():
         for batch in batches:
             ready: list[tuple[int, usecases.Prepared]] = []
@@ -92,11 +111,170 @@ def store_batches(
                     report.rejected.append((line, item))
                 else:
                     ready.append((line, item))
-            index = _store_split(ctx, index, ready, report)
+            storing.store(ready)
             statistics.after(report.stored)
+        storing.finish()
         statistics.refresh()
         refresh_verdicts(ctx, report.groups, counters)
     return report
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A batch's writes, for a writing process to make if the store is still as it was planned on."""
+
+    expected: LastIds  # the store's highest ids when it was planned, the batches before it stored
+    seen: list[tuple[int, datetime]]  # the stored groups it adds to, with when they last changed
+    writes: repo.Writes
+
+
+# Hands a plan to a writing process; the answer is `write_plan`'s.
+WriteAhead = Callable[[Plan], "Future[str | None]"]
+
+
+def write_plan(db: Database, plan: Plan) -> str | None:
+    """In a writing process: a batch's writes in one transaction. None when they were made; else
+    why nothing was written: the database refused them, or since the batch was planned another
+    writer stored claims, changed a group the batch adds to (a claim retracted or ruled on), or
+    registered a webhook (which wants the conflicts as POST finds them).
+
+    On SQLite the write-ahead log is then copied whole into the database (`Database.checkpoint`):
+    the importing process reads all along."""
+    try:
+        with db.writing() as session:
+            if _last_ids(session) != plan.expected:
+                return "another writer stored claims meanwhile"
+            if repo.updated_at_of(session, [i for i, _ in plan.seen]) != dict(plan.seen):
+                return "another writer changed a group meanwhile"
+            if webhooks.any_registered(session):
+                return "a webhook was registered meanwhile"
+            plan.writes.make(session)
+    except DataError as exc:
+        return f"the database refused it: {_first_line(exc.orig)}"
+    db.checkpoint(whole=True)
+    return None
+
+
+_writing: Database | None = None  # a writing process's database
+
+
+def _start_writing(database_url: str) -> None:
+    global _writing
+    gc.set_threshold(IMPORT_GC_THRESHOLD, *gc.get_threshold()[1:])
+    _writing = Database(database_url)
+    _writing.cache_more_pages()
+    atexit.register(_writing.dispose)  # its connection closed, not dropped, as the process ends
+
+
+def _write_in_process(plan: Plan) -> str | None:
+    assert _writing is not None, "a process started by `writing_process`"
+    return write_plan(_writing, plan)
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+class WritingProcess:
+    """A process of its own that writes the batches planned in this one: called with a `Plan`, it
+    hands it over (a `WriteAhead`)."""
+
+    def __init__(self, pool: ProcessPoolExecutor) -> None:
+        self.pool = pool
+
+    def __call__(self, plan: Plan) -> Future[str | None]:
+        return self.pool.submit(_write_in_process, plan)
+
+    def cpu_seconds(self) -> float:
+        """Its processor time so far, user and system."""
+        return self.pool.submit(_cpu_seconds).result()
+
+
+@contextmanager
+def writing_process(database_url: str) -> Iterator[WritingProcess]:
+    """A `WritingProcess` on this database, for as long as the block lasts."""
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        1, mp_context=spawn, initializer=_start_writing, initargs=(database_url,)
+    ) as pool:
+        yield WritingProcess(pool)
+
+
+class _Pipeline:
+    """Stores an import's batches in order. With a writing process, each batch is planned here
+    (matched, its groups counted in, its rows converted) while that process writes the one before,
+    and planned on the database as committed with that batch's writes put over it (`_ReadsAhead`).
+
+    A batch the writing process could not write (see `write_plan`) is stored here instead, one
+    transaction at a time, and so is the one planned after it, then the pipeline starts again. With
+    a webhook registered, every batch is stored here (each conflict then told as POST tells it).
+    """
+
+    def __init__(self, ctx: usecases.Context, report: ImportReport, write_ahead: WriteAhead | None) -> None:
+        self.ctx = ctx
+        self.report = report
+        self.write_ahead = write_ahead
+        self.index = FormIndex(lookups=True)
+        self.sent: _Sent | None = None
+        self.pending: tuple[_Planned, Future[str | None], list[tuple[int, usecases.Prepared]]] | None = None
+
+    def store(self, ready: list[tuple[int, usecases.Prepared]]) -> None:
+        if self.write_ahead is None:
+            self.index = _store_split(self.ctx, self.index, ready, self.report)
+            return
+        planned = None
+        with _planning(self.ctx.db) as session:
+            if not webhooks.any_registered(session):
+                writes = repo.Writes(session.get_bind().dialect)
+                reads = _ReadsAhead(session, self.sent)
+                planned = _plan(self.ctx, reads, writes, self.index, [r for _, r in ready])
+        if not self._settle():  # planned on a batch that was not written as planned
+            self.index = _store_split(self.ctx, self.index, ready, self.report)
+            return
+        if planned is None:
+            log.info("import: a webhook is registered; each batch is written where it is planned")
+            self.write_ahead, self.sent = None, None
+            self.index = _store_split(self.ctx, self.index, ready, self.report)
+            return
+        if planned.sent is None:  # nothing new to store
+            planned.count_in(self.report)
+            return
+        self.sent = planned.sent
+        plan = Plan(planned.expected, planned.seen, planned.writes)
+        self.pending = (planned, self.write_ahead(plan), ready)
+
+    def finish(self) -> None:
+        self._settle()
+
+    def _settle(self) -> bool:
+        """Wait for the batch being written; False if it was stored here instead (see the class)."""
+        if self.pending is None:
+            return True
+        planned, written, ready = self.pending
+        self.pending = None
+        why = written.result()
+        if why is None:
+            planned.count_in(self.report)
+            return True
+        log.info("import: a batch of %d claims is stored one transaction at a time: %s", len(ready), why)
+        self.index, self.sent = FormIndex(lookups=True), None  # it holds forms never stored
+        self.index = _store_split(self.ctx, self.index, ready, self.report)
+        return False
+
+
+@contextmanager
+def _planning(db: Database) -> Iterator[Session]:
+    """A session for planning a batch beside the writing process: each statement reads the store as
+    committed when it runs (`_ReadsAhead` reads nothing that depends on when that is), in a
+    transaction of its own. On SQLite no snapshot is then held across the planning, which would stop
+    the writing process's checkpoints short of its last commit: the write-ahead log never started
+    over and grew by all that was written (1.3 GB for 200,000 claims). It writes only a temporary
+    table of its connection (a batch's bounds, `repo.possibly_conflicting_rows_of_groups`), which
+    PostgreSQL lets no READ ONLY transaction (`Database.reading`) create. Takes no writer's turn."""
+    autocommit = db.engine.execution_options(isolation_level="AUTOCOMMIT")
+    with Session(autocommit, expire_on_commit=False) as session:
+        yield session
 
 
 # Allocations between two of Python's youngest collections while an import stores its batches.
@@ -202,7 +380,7 @@ def _store_split(
     if not ready:
         return index
     try:
-        stored, repeated, groups = _store_batch(ctx, index, [r for _, r in ready])
+        planned = _store_batch(ctx, index, [r for _, r in ready])
     except DataError as exc:
         index = FormIndex(lookups=True)
         if len(ready) == 1:
@@ -211,10 +389,186 @@ def _store_split(
         half = len(ready) // 2
         index = _store_split(ctx, index, ready[:half], report)
         return _store_split(ctx, index, ready[half:], report)
-    report.stored += stored
-    report.already_stored += repeated
-    report.groups |= groups
+    planned.count_in(report)
     return index
+
+
+def _store_batch(ctx: usecases.Context, index: FormIndex, batch: list[usecases.Prepared]) -> _Planned:
+    """One transaction: the batch planned and written as it is planned."""
+    with ctx.db.writing() as session:
+        writes = repo.Writes(session.get_bind().dialect, session)
+        return _plan(ctx, _StoredReads(session), writes, index, batch)
+
+
+LastIds = tuple[int, int, int]  # the highest ids of groups, subject forms and claims
+
+
+def _last_ids(session: Session) -> LastIds:
+    return repo.last_id(session, Group), repo.last_id(session, SubjectForm), repo.last_id(session, Claim)
+
+
+@dataclass
+class _Sent:
+    """What a batch handed to the writing process stores, which the database may not show yet:
+    what planning the next batch reads over the database's own (`_ReadsAhead`)."""
+
+    fingerprints: set[str]
+    first_claim: int  # the id of its first claim
+    last_ids: LastIds  # after it
+    groups: dict[int, SimpleNamespace]  # every group it stored claims in, as it leaves them
+    claims: dict[int, list[verdicts.ClaimView]]  # its claims, by group, in order
+    quoted: dict[int, list[tuple[Any, ...]]]  # its quoted claims by group, in order: (id, quote, origin,
+    # source name, source key)
+
+
+@dataclass
+class _Planned:
+    """A batch matched and counted in: what it stores, and the writes that store it."""
+
+    stored: int
+    repeated: int
+    groups: set[int]  # the groups its claims go to
+    expected: LastIds  # the store's highest ids it was planned on
+    seen: list[tuple[int, datetime]]  # the stored groups it adds to, with when they last changed
+    writes: repo.Writes
+    sent: _Sent | None  # None when it stores nothing
+
+    def count_in(self, report: ImportReport) -> None:
+        report.stored += self.stored
+        report.already_stored += self.repeated
+        report.groups |= self.groups
+
+
+def _plan(
+    ctx: usecases.Context, reads: _StoredReads, writes: repo.Writes, index: FormIndex,
+    batch: list[usecases.Prepared],
+) -> _Planned:  # fmt: skip
+    """Match the batch's claims in order and count them into their groups, as POST would one after
+    the other, handing what to write to `writes`."""
+    index.catch_up(reads.session)
+    present = reads.fingerprints_present([r.fingerprint for r in batch])
+    fresh: list[usecases.Prepared] = []
+    for ready in batch:
+        if ready.fingerprint not in present:
+            present.add(ready.fingerprint)
+            fresh.append(ready)
+    last = reads.last_ids()
+    if not fresh:
+        return _Planned(0, len(batch), set(), last, [], writes, None)
+    topics = {slug: r.data.topic for r in fresh if r.data.topic and (slug := usecases.slugify(r.data.topic))}
+    writes.topics(topics)  # type: ignore[arg-type]
+
+    writer = _BatchWriter(reads, index, last)
+    for ready in fresh:
+        writer.place(ready)
+    writer.write(writes)
+    seen, groups, claims = _bring_groups_up_to_date(ctx, reads, writes, writer)
+    quoted = {
+        gid: [(r["id"], r["quote"], r["origin"], r["source_name"], r["source_key"]) for r in rows]
+        for gid, rows in writer.quoted.items()
+    }
+    fingerprints = {r.fingerprint for r in fresh}
+    sent = _Sent(fingerprints, writer.first_new_claim, writer.last_ids(), groups, claims, quoted)
+    return _Planned(len(fresh), len(batch) - len(fresh), set(groups), last, seen, writes, sent)
+
+
+class _StoredReads:
+    """What planning a batch reads of the store: here straight from the database, in the
+    transaction that writes the batch."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def fingerprints_present(self, fingerprints: list[str]) -> set[str]:
+        return repo.fingerprints_present(self.session, fingerprints)
+
+    def last_ids(self) -> LastIds:
+        return _last_ids(self.session)
+
+    def quoted_of_others(self, group_id: int, source_key: str, limit: int) -> list[tuple[Any, ...]]:
+        """(id, quote, origin, source name) of the group's latest quoted claims by other sources."""
+        return [tuple(row) for row in repo.quoted_claims_of_others(self.session, group_id, source_key, limit)]
+
+    def groups(self, ids: list[int]) -> dict[int, SimpleNamespace]:
+        """Stored groups as plain objects with their attributes, but for the conflicts they list:
+        how many (`listed`), not the list (see `repo.group_rows`)."""
+        rows = repo.group_rows(self.session, ids, conflicts=False)
+        return {gid: SimpleNamespace(**row._mapping) for gid, row in rows.items()}
+
+    def conflict_lists(self, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+        return repo.conflict_lists(self.session, ids)
+
+    def earlier(
+        self, bounds: list[tuple[int, float | None, float | None, bool]], before: int
+    ) -> dict[int, list[verdicts.ClaimView]]:
+        """The counted claims before id `before` of each group whose values may not overlap its new
+        ones' (`bounds`: see `repo.possibly_conflicting_rows_of_groups`), in id order."""
+        rows = repo.possibly_conflicting_rows_of_groups(self.session, bounds, before)
+        return {gid: usecases.claim_views(found) for gid, found in rows.items()}
+
+    def alerts(self) -> bool:
+        """Whether webhooks want each conflicting claim (then as POST looks for them)."""
+        return webhooks.any_registered(self.session)
+
+
+class _ReadsAhead(_StoredReads):
+    """What planning a batch reads while the writing process may still be storing the batch before
+    (`sent`): the database as committed, with what that batch stores put over it. Claims are read
+    from the database only up to that batch's first, so a read finds each claim once whether or not
+    the batch is committed when it runs; the groups it touched are taken as it leaves them.
+
+    Nothing here sees what another writer stores meanwhile: the writing process stores a batch only
+    if the store's highest ids are still the ones it was planned on, and the groups it adds to
+    have not changed since (`write_plan`)."""
+
+    def __init__(self, session: Session, sent: _Sent | None) -> None:
+        super().__init__(session)
+        self.sent = sent
+
+    def fingerprints_present(self, fingerprints: list[str]) -> set[str]:
+        present = super().fingerprints_present(fingerprints)
+        if self.sent is not None:
+            present.update(f for f in fingerprints if f in self.sent.fingerprints)
+        return present
+
+    def last_ids(self) -> LastIds:
+        return super().last_ids() if self.sent is None else self.sent.last_ids
+
+    def quoted_of_others(self, group_id: int, source_key: str, limit: int) -> list[tuple[Any, ...]]:
+        if self.sent is None:
+            return super().quoted_of_others(group_id, source_key, limit)
+        sent = self.sent.quoted.get(group_id, [])
+        found = [q[:4] for q in reversed(sent) if q[4] != source_key][:limit]
+        if len(found) < limit:  # (the sent batch's own, if committed, come first: read past them)
+            stored = super().quoted_of_others(group_id, source_key, limit - len(found) + len(sent))
+            found += [q for q in stored if q[0] < self.sent.first_claim][: limit - len(found)]
+        return found
+
+    def groups(self, ids: list[int]) -> dict[int, SimpleNamespace]:
+        touched = {} if self.sent is None else self.sent.groups
+        found = super().groups([i for i in ids if i not in touched])
+        found.update((i, SimpleNamespace(**vars(touched[i]))) for i in ids if i in touched)
+        return found
+
+    def conflict_lists(self, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+        touched = {} if self.sent is None else self.sent.groups
+        changed = {i for i in ids if i in touched and hasattr(touched[i], "conflicts")}
+        found = super().conflict_lists([i for i in ids if i not in changed])
+        found.update((i, list(touched[i].conflicts)) for i in changed)
+        return found
+
+    def earlier(
+        self, bounds: list[tuple[int, float | None, float | None, bool]], before: int
+    ) -> dict[int, list[verdicts.ClaimView]]:
+        if self.sent is None:
+            return super().earlier(bounds, before)
+        found = super().earlier(bounds, self.sent.first_claim)
+        for group_id, views in found.items():
+            views += self.sent.claims.get(group_id, [])
+        return found
+
+    def alerts(self) -> bool:
+        return False  # looked for before planning, and by the writing process under the write lock
 
 
 @dataclass
@@ -226,43 +580,14 @@ class _New:
     opened_group: bool  # the first claim of a new group
 
 
-def _store_batch(
-    ctx: usecases.Context, index: FormIndex, batch: list[usecases.Prepared]
-) -> tuple[int, int, set[int]]:
-    """One transaction: (claims stored, claims already stored, the groups they went to)."""
-    with ctx.db.writing() as session:
-        index.catch_up(session)
-        present = repo.fingerprints_present(session, [r.fingerprint for r in batch])
-        fresh: list[usecases.Prepared] = []
-        for ready in batch:
-            if ready.fingerprint not in present:
-                present.add(ready.fingerprint)
-                fresh.append(ready)
-        if not fresh:
-            return 0, len(batch), set()
-        topics = {
-            slug: r.data.topic for r in fresh if r.data.topic and (slug := usecases.slugify(r.data.topic))
-        }
-        repo.ensure_topics(session, topics)  # type: ignore[arg-type]
-
-        writer = _BatchWriter(session, index)
-        for ready in fresh:
-            writer.place(ready)
-        writer.write()
-        _bring_groups_up_to_date(ctx, session, writer)
-        return len(fresh), len(batch) - len(fresh), {new.row["group_id"] for new in writer.claims}
-
-
 class _BatchWriter:
     """Matches a batch's claims in order and collects the rows to write, with their ids."""
 
-    def __init__(self, session: Session, index: FormIndex) -> None:
-        self.session = session
+    def __init__(self, reads: _StoredReads, index: FormIndex, last: LastIds) -> None:
+        self.reads = reads
         self.index = index
-        self.next_group = repo.last_id(session, Group) + 1
+        self.next_group, self.next_form, self.next_claim = (i + 1 for i in last)
         self.first_new_group = self.next_group
-        self.next_form = repo.last_id(session, SubjectForm) + 1
-        self.next_claim = repo.last_id(session, Claim) + 1
         self.first_new_claim = self.next_claim
         self.groups: list[dict[str, Any]] = []
         self.forms: list[dict[str, Any]] = []
@@ -270,6 +595,9 @@ class _BatchWriter:
         self.claims: list[_New] = []
         self.topic_of_joined: dict[int, str] = {}  # a group without a topic takes its first one
         self.quoted: dict[int, list[Any]] = defaultdict(list)  # this batch's quoted claims by group
+
+    def last_ids(self) -> LastIds:
+        return self.next_group - 1, self.next_form - 1, self.next_claim - 1
 
     def place(self, ready: usecases.Prepared) -> None:
         data, value, subject = ready.data, ready.value, ready.subject
@@ -322,26 +650,32 @@ class _BatchWriter:
             if o["source_key"] != mine
         ][: usecases.COPY_CANDIDATES]
         if len(others) < usecases.COPY_CANDIDATES and group_id < self.first_new_group:
-            room = usecases.COPY_CANDIDATES - len(others)
-            others += [tuple(o) for o in repo.quoted_claims_of_others(self.session, group_id, mine, room)]
+            others += self.reads.quoted_of_others(group_id, mine, usecases.COPY_CANDIDATES - len(others))
         copied = copies.near_copy(quote, ((o[0], o[1]) for o in others))
         if copied is None:
             return None, None
         original = next(o for o in others if o[0] == copied)
         return copied, original[2] or original[3]
 
-    def write(self) -> None:
-        session = self.session
-        repo.insert_rows(session, Group, self.groups)
-        repo.insert_rows(session, SubjectForm, self.forms)
-        repo.insert_form_keys(session, self.keys)
-        repo.insert_rows(session, Claim, [new.row for new in self.claims])
-        for model in (Group, SubjectForm, Claim):
-            repo.catch_up_id_sequence(session, model)
+    def write(self, writes: repo.Writes) -> None:
+        writes.insert(Group, self.groups)
+        writes.insert(SubjectForm, self.forms)
+        writes.form_keys(self.keys)
+        writes.insert(Claim, [new.row for new in self.claims])
+        writes.id_sequences(Group, SubjectForm, Claim)
         self.index.last_seen = self.next_form - 1  # the batch's own forms are in the index already
 
 
-def _bring_groups_up_to_date(ctx: usecases.Context, session: Session, writer: _BatchWriter) -> None:
+# A new group's attributes before its first claim: each column's plain default, or None.
+_NEW_GROUP = {
+    column.key: column.default.arg if column.default is not None and column.default.is_scalar else None
+    for column in Group.__table__.c
+}
+
+
+def _bring_groups_up_to_date(
+    ctx: usecases.Context, reads: _StoredReads, writes: repo.Writes, writer: _BatchWriter
+) -> tuple[list[tuple[int, datetime]], dict[int, SimpleNamespace], dict[int, list[verdicts.ClaimView]]]:
     """Each touched group's size, tallies and conflicts, as after posting its claims in order.
 
     The conflicts a claim adds are looked for among the group's earlier claims in memory (only
@@ -349,29 +683,34 @@ def _bring_groups_up_to_date(ctx: usecases.Context, session: Session, writer: _B
     room), unless webhooks want each conflicting claim: then as POST looks for them. Tallies are
     added to without being read. Sources and consensus, which depend on all of a group's tallies,
     are brought up to date once at the end of the import (`refresh_verdicts`).
+
+    Returns the stored groups it adds to with when they last changed (their `updated_at` as
+    read), the touched groups as they are left, and the batch's claims by group.
     """
     by_group: dict[int, list[_New]] = defaultdict(list)
     for new in writer.claims:
         by_group[new.row["group_id"]].append(new)
     ids = sorted(by_group)
+    stored = [i for i in ids if i < writer.first_new_group]
     # Plain objects with a group's attributes, but for the conflicts it lists: how many (`listed`),
     # and the list itself only for the groups it may grow in; one statement writes them all.
-    rows = repo.group_rows(session, ids, conflicts=False)
-    groups = {gid: SimpleNamespace(**row._mapping) for gid, row in rows.items()}
-    stored = [i for i in ids if i < writer.first_new_group]
-    alerts = webhooks.any_registered(session)
+    groups = reads.groups(stored)
+    seen = [(i, groups[i].updated_at) for i in stored]
+    groups.update((row["id"], SimpleNamespace(**{**_NEW_GROUP, **row}, listed=0)) for row in writer.groups)
+    alerts = reads.alerts()
     with_room = [i for i in stored if groups[i].listed < usecases.MAX_CONFLICTS_LISTED]
-    # Webhooks are told of a group as it stands, its full list too.
-    growing = stored if alerts else with_room
-    lists = repo.conflict_lists(session, [i for i in growing if groups[i].listed > 0])
-    earlier: dict[int, list[Any]] = {}
+    # Webhooks are told of a group as it stands, its full list too: read before. Otherwise only
+    # the lists that grow are read, once their new conflicts are known.
+    lists = reads.conflict_lists([i for i in stored if groups[i].listed > 0]) if alerts else {}
+    earlier: dict[int, list[verdicts.ClaimView]] = {}
     if not alerts:
-        bounds = [_bounds(i, by_group[i]) for i in with_room]
-        earlier = repo.possibly_conflicting_rows_of_groups(session, bounds, writer.first_new_claim)
+        earlier = reads.earlier([_bounds(i, by_group[i]) for i in with_room], writer.first_new_claim)
     window = ctx.conflict_window_days
     tallies: dict[tuple[int, str, str, str], dict[str, Any]] = {}
-    with_new_conflicts: list[Any] = []
+    grown: dict[int, list[dict[str, Any]]] = {}  # the conflicts added to each group's list
     unchanged: list[Any] = []
+    claims: dict[int, list[verdicts.ClaimView]] = {}
+    session = reads.session
     now = utcnow()
     for group_id in ids:
         group = groups[group_id]
@@ -379,13 +718,15 @@ def _bring_groups_up_to_date(ctx: usecases.Context, session: Session, writer: _B
             group.topic_slug = writer.topic_of_joined[group_id]
         was_conflict = bool(group.conflict)
         added: list[dict[str, Any]] = []
-        pool = _EarlierClaims(usecases.claim_views(earlier.get(group_id, [])))
+        pool = _EarlierClaims(earlier.get(group_id, []))
+        mine_all = claims[group_id] = []
         group.size = group.size or 0
         for new in by_group[group_id]:
             claim = SimpleNamespace(**new.row)
             _count(tallies, claim)
             group.size += 1  # as POST tells webhooks: the claim counted in
             mine = usecases.claim_view_of_fields(new.row)
+            mine_all.append(mine)
             room = usecases.MAX_CONFLICTS_LISTED - group.listed - len(added)
             if new.opened_group or (room <= 0 and not alerts):
                 pool.add(mine)
@@ -407,17 +748,24 @@ def _bring_groups_up_to_date(ctx: usecases.Context, session: Session, writer: _B
             pool.add(mine)
         group.updated_at = now
         group.behind_since = group.behind_since or now  # counted at the end (`refresh_verdicts`)
-        if added:  # only a list with room grows: one read whole above, or none yet
-            group.conflicts, group.conflict = lists.get(group_id, []) + added, True
-            with_new_conflicts.append(group)
+        if added:
+            grown[group_id] = added
         else:
             unchanged.append(group)
-    repo.add_to_tallies(session, list(tallies.values()))
-    repo.update_verdicts(
-        session, with_new_conflicts,
-        ("topic_slug", "size", "conflict", "conflicts", "updated_at", "behind_since"),
-    )  # fmt: skip
-    repo.update_verdicts(session, unchanged, ("topic_slug", "size", "updated_at", "behind_since"))
+    if not alerts:
+        lists = reads.conflict_lists([i for i in grown if groups[i].listed > 0])
+    with_new_conflicts = []
+    for group_id, added in grown.items():  # only a list with room grows
+        group = groups[group_id]
+        group.conflicts, group.conflict = lists.get(group_id, []) + added, True
+        group.listed = len(group.conflicts)
+        with_new_conflicts.append(group)
+    writes.tallies(list(tallies.values()))
+    writes.verdicts(
+        with_new_conflicts, ("topic_slug", "size", "conflict", "conflicts", "updated_at", "behind_since")
+    )
+    writes.verdicts(unchanged, ("topic_slug", "size", "updated_at", "behind_since"))
+    return seen, groups, claims
 
 
 # Groups counted a read, and a transaction, at the end of an import.

@@ -13,6 +13,7 @@ import sys
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -23,7 +24,7 @@ from marshmallow import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from tqdm import tqdm
 
-from service.bulk import Counted, Counters, ImportReport, Read
+from service.bulk import BATCH_SIZE, Counted, Counters, ImportReport, Read
 from service.config import Config
 from service.usecases import ClaimInput, Context
 
@@ -124,13 +125,15 @@ def _seed_claims(config: Config, path: Path) -> None:
 
 @main.command("import")
 @click.argument("file", type=click.File("r", encoding="utf-8"))
-@click.option("--batch-size", default=10_000, show_default=True, help="claims per transaction")
+@click.option("--batch-size", default=BATCH_SIZE, show_default=True, help="claims per transaction")
 @click.option("--readers", default=1, show_default=True,
               help="processes reading lines while this one stores them, then counting groups with it"
                    " (0: none)")  # fmt: skip
-def import_(file: TextIO, batch_size: int, readers: int) -> None:
+@click.option("--writer/--no-writer", default=True, show_default=True,
+              help="a process of its own writes each batch while this one matches the next")  # fmt: skip
+def import_(file: TextIO, batch_size: int, readers: int, writer: bool) -> None:
     """Bulk-import claims from a JSON Lines file (one POST /claims body per line; migrates first)."""
-    from service.bulk import store_batches
+    from service.bulk import store_batches, writing_process
     from service.storage.migrate import upgrade
 
     own_before, readers_before = _cpu_seconds(resource.RUSAGE_SELF), _cpu_seconds(resource.RUSAGE_CHILDREN)
@@ -140,22 +143,30 @@ def import_(file: TextIO, batch_size: int, readers: int) -> None:
     chunks = iter(lambda: list(itertools.islice(numbered, batch_size)), [])
     context = _context(config)
     context.db.cache_more_pages()
-    if readers < 1:
-        _start_reading(config.LEXICON_PATH)
-        report = store_batches(context, map(_read_lines, chunks))
-    else:
-        spawn = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(readers, mp_context=spawn, initializer=_start_reading_process,
-                                 initargs=(config.LEXICON_PATH, config.DATABASE_URL)) as pool:  # fmt: skip
+    writing_cpu = 0.0
+    with ExitStack() as stack:
+        write_ahead = stack.enter_context(writing_process(config.DATABASE_URL)) if writer else None
+        if readers < 1:
+            _start_reading(config.LEXICON_PATH)
+            report = store_batches(context, map(_read_lines, chunks), write_ahead=write_ahead)
+        else:
+            spawn = multiprocessing.get_context("spawn")
+            pool = stack.enter_context(ProcessPoolExecutor(
+                readers, mp_context=spawn, initializer=_start_reading_process,
+                initargs=(config.LEXICON_PATH, config.DATABASE_URL),
+            ))  # fmt: skip
             counters = Counters(partial(pool.submit, _count_groups), readers)
-            report = store_batches(context, _read_ahead(pool, chunks, readers + 1), counters)
+            report = store_batches(context, _read_ahead(pool, chunks, readers + 1), counters, write_ahead)
+        if write_ahead is not None:
+            writing_cpu = write_ahead.cpu_seconds()
     for line, reason in report.rejected:
         click.echo(f"line {line}: rejected: {reason}", err=True)
     rejected = len(report.rejected)
     click.echo(f"import: {report.stored} stored, {report.already_stored} already stored, {rejected} rejected")
     own = _cpu_seconds(resource.RUSAGE_SELF) - own_before
-    readers_cpu = _cpu_seconds(resource.RUSAGE_CHILDREN) - readers_before
-    click.echo(f"cpu: {own:.3f} s this process, {readers_cpu:.3f} s its {max(readers, 0)} reading processes")
+    readers_cpu = _cpu_seconds(resource.RUSAGE_CHILDREN) - readers_before - writing_cpu
+    click.echo(f"cpu: {own:.3f} s this process, {readers_cpu:.3f} s its {max(readers, 0)} reading processes,"
+               f" {writing_cpu:.3f} s its writing process")  # fmt: skip
 
 
 def _cpu_seconds(who: int) -> float:

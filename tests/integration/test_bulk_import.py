@@ -15,12 +15,14 @@ import itertools
 import multiprocessing
 import random
 from collections import Counter
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import DataError
 
 from bench.generator import Corpus
@@ -106,8 +108,56 @@ def _events(ctx) -> Counter:
         )  # fmt: skip
 
 
-@pytest.mark.parametrize(("seed", "hooked"), [(3, False), (11, False), (7, True)])
-def test_bulk_import_stores_what_posting_one_by_one_stores(ctx, seed: int, hooked: bool) -> None:
+class _Watched:
+    """A `bulk.WriteAhead` that keeps what it was handed, and each answer: a writing process of its
+    own (as `ceksilang import` starts one), or a thread of this one (where a test can change what
+    the database does)."""
+
+    def __init__(self, write: Any) -> None:
+        self.write = write
+        self.plans: list[bulk.Plan] = []
+        self.answers: list[Future[str | None]] = []
+
+    def __call__(self, plan: bulk.Plan) -> Future[str | None]:
+        self.plans.append(plan)
+        self.answers.append(self.write(plan))
+        return self.answers[-1]
+
+    def refusals(self) -> list[str | None]:
+        return [answer.result() for answer in self.answers if answer.result() is not None]
+
+
+@pytest.fixture(scope="module")
+def writing_process(database_url: str) -> Iterator[bulk.WritingProcess]:
+    with bulk.writing_process(database_url) as process:
+        yield process
+
+
+@pytest.fixture
+def ahead(writing_process) -> _Watched:
+    return _Watched(writing_process)
+
+
+@pytest.fixture
+def ahead_in_a_thread(ctx) -> Iterator[_Watched]:
+    with ThreadPoolExecutor(1) as pool:
+        yield _Watched(partial(pool.submit, bulk.write_plan, ctx.db))
+
+
+@pytest.mark.parametrize(
+    ("seed", "hooked", "write_ahead"),
+    [
+        (3, False, False),
+        (11, False, False),
+        (7, True, False),
+        (3, False, True),
+        (13, False, True),
+        (7, True, True),
+    ],
+)
+def test_bulk_import_stores_what_posting_one_by_one_stores(
+    ctx, request, seed: int, hooked: bool, write_ahead: bool
+) -> None:
     rows = _loaded(_bodies(seed, 700))
     if hooked:  # every conflict is then an event too
         webhooks.register(ctx.db, "https://example.org/hook", None, None)
@@ -120,10 +170,14 @@ def test_bulk_import_stores_what_posting_one_by_one_stores(ctx, seed: int, hooke
     _empty(ctx)
     if hooked:
         webhooks.register(ctx.db, "https://example.org/hook", None, None)
-    report = bulk.import_claims(ctx, rows, batch_size=97)
+    watched = request.getfixturevalue("ahead") if write_ahead else None
+    report = bulk.import_claims(ctx, rows, batch_size=97, write_ahead=watched)
     imported = _snapshot(ctx)
     assert _events(ctx) == posted_events
     assert bool(posted_events) is hooked
+    if watched is not None:  # each batch written by the writing process, but with webhooks: none
+        assert len(watched.plans) == (0 if hooked else (len(rows) + 96) // 97)
+        assert not watched.refusals()
 
     assert report.stored == len(one_by_one["claims"]) and not report.rejected
     assert report.already_stored == len(rows) - report.stored
@@ -164,6 +218,63 @@ def test_a_claim_posted_between_batches_is_matched_by_the_next(ctx) -> None:
         assert late is not None and late.group_id == posted[0].group.id
 
 
+def test_a_claim_posted_while_a_batch_is_written_ahead_is_matched_by_the_next(ctx, ahead) -> None:
+    schema = ClaimIn()
+    between = schema.load({"subject": "korban tewas gempa Sumedang 2024", "value": "12 orang",
+                           "source": {"name": "Kompas"}})  # fmt: skip
+    later = {"subject": "korban tewas gempa Sumedng 2024", "value": "14 orang", "source": {"name": "Tempo"}}
+    bodies = _bodies(5, 300)
+
+    def rows():
+        yield from _loaded(bodies)
+        ahead.answers[-1].result()  # the last batch is written (or refused) before the claim is posted
+        posted.append(usecases.post_claim(ctx, between))  # another writer, while the import runs
+        yield len(bodies) + 1, schema.load(later)
+
+    posted: list[usecases.PostedClaim] = []
+    report = bulk.import_claims(ctx, rows(), batch_size=100, write_ahead=ahead)
+    # The batch planned before the claim was posted was refused by the writing process, and
+    # stored by the importing one instead: matched against the claim.
+    assert ahead.refusals() == ["another writer stored claims meanwhile"]
+    assert report.stored >= 1 and not report.rejected
+    with ctx.db.reading() as session:
+        late = repo.claim_by_fingerprint(session, _fingerprint(ctx, later))
+        assert late is not None and late.group_id == posted[0].group.id
+        assert session.scalar(select(func.count()).select_from(Claim)) == report.stored + 1
+
+
+def test_a_group_changed_while_a_batch_is_written_ahead_keeps_the_change(ctx) -> None:
+    bodies = _bodies(29, 400)
+    bulk.import_claims(ctx, _loaded(bodies[:200]), batch_size=100)
+    retracted: list[int] = []
+
+    def retract_then_write(plan: bulk.Plan) -> Future[str | None]:
+        if not retracted:  # an editor retracts a claim of a group the batch adds to, meanwhile
+            with ctx.db.reading() as session:
+                group_id = max(plan.seen)[0]
+                claim = session.scalars(select(Claim).where(Claim.group_id == group_id)).first()
+            usecases.retract_claim(ctx, str(claim.id))
+            retracted.append(group_id)
+        done: Future[str | None] = Future()
+        done.set_result(bulk.write_plan(ctx.db, plan))
+        return done
+
+    watched = _Watched(retract_then_write)
+    report = bulk.import_claims(ctx, _loaded(bodies[200:]), batch_size=100, write_ahead=watched)
+    assert watched.refusals() == ["another writer changed a group meanwhile"]
+    assert report.stored + 200 - report.already_stored >= 300 and not report.rejected
+    with ctx.db.reading() as session:
+        listed = dict(
+            session.execute(
+                select(Claim.group_id, func.count())
+                .where(Claim.retracted_at.is_(None))
+                .group_by(Claim.group_id)
+            ).all()
+        )
+        sizes = dict(session.execute(select(Group.id, Group.size)).all())
+    assert sizes == {gid: listed.get(gid, 0) for gid in sizes}  # the retraction counted out, not undone
+
+
 def _fingerprint(ctx, body: dict[str, Any]) -> str:
     return usecases.prepare(ctx, ClaimIn().load(body)).fingerprint
 
@@ -191,11 +302,44 @@ def test_a_batch_the_database_refuses_is_split_down_to_the_refused_claim(ctx, mo
     assert sizes == [1, 1, 1, 2]  # the two Cianjur claims still grouped
 
 
+def test_a_batch_the_database_refuses_in_the_writing_process_is_split_here(
+    ctx, ahead_in_a_thread, monkeypatch
+):
+    # As above, the refusal injected where rows are written: by the writer (a thread here, so that
+    # the injection reaches it), then again as this process stores the batch after it.
+    send = repo._send_rows
+
+    def refusing(connection, table, names, rows):
+        subject = names.index("subject") if table.name == "claims" else None
+        if subject is not None and any(r[subject].endswith("Sumedang 2021") for r in rows):
+            raise DataError("INSERT", {}, Exception("value out of range"))
+        return send(connection, table, names, rows)
+
+    monkeypatch.setattr(repo, "_send_rows", refusing)
+    places = ["Cianjur", "Garut", "Cianjur", "Bogor", "Sumedang", "Garut", "Cianjur", "Bogor", "Depok"]
+    bodies = [
+        {"subject": f"korban tewas gempa {place} 2021", "value": f"{n} orang", "source": {"name": "Antara"}}
+        for n, place in enumerate(places, start=1)
+    ]
+    report = bulk.import_claims(ctx, _loaded(bodies), batch_size=3, write_ahead=ahead_in_a_thread)
+    assert ahead_in_a_thread.refusals() == ["the database refused it: value out of range"]
+    assert len(ahead_in_a_thread.plans) == 2  # the third batch was planned on the second: stored here
+    assert report.stored == 8
+    assert report.rejected == [(5, "the database refused it: value out of range")]
+    with ctx.db.reading() as session:
+        sizes = sorted(g.size for g in session.scalars(select(Group)))
+        stored = sorted(session.scalars(select(Claim.value_low)))
+    assert sizes == [1, 2, 2, 3] and stored == [1, 2, 3, 4, 6, 7, 8, 9]
+
+
+@pytest.mark.parametrize("write_ahead", [False, True])
 @pytest.mark.parametrize(
     ("field", "refused"),
     [("quote", "korban\x00tewas"), ("source_name", "Kompas" * 40)],  # refused by the driver; by the server
 )
-def test_a_claim_postgresql_refuses_is_rejected_and_the_rest_of_its_batch_stored(ctx, field, refused) -> None:
+def test_a_claim_postgresql_refuses_is_rejected_and_the_rest_of_its_batch_stored(
+    ctx, request, field, refused, write_ahead
+) -> None:
     if ctx.db.is_sqlite:
         pytest.skip("SQLite stores a NUL character, and text past a column's length; PostgreSQL refuses both")
     _empty(ctx)
@@ -206,7 +350,11 @@ def test_a_claim_postgresql_refuses_is_rejected_and_the_rest_of_its_batch_stored
     ]
     loaded = _loaded(bodies)  # the schema refuses both values: this one is put past it, as a bug might
     loaded[2] = (loaded[2][0], dataclasses.replace(loaded[2][1], **{field: refused}))
-    report = bulk.import_claims(ctx, loaded, batch_size=10)
+    watched = request.getfixturevalue("ahead") if write_ahead else None
+    report = bulk.import_claims(ctx, loaded, batch_size=10, write_ahead=watched)
+    if watched is not None:
+        [why] = watched.refusals()
+        assert why.startswith("the database refused it: ")
     assert report.stored == 5
     [(line, why)] = report.rejected
     assert line == 3 and why.startswith("the database refused it: ") and "\n" not in why, why
