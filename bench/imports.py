@@ -30,7 +30,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -45,6 +45,7 @@ Echo = Callable[[str], None]
 BIN = Path(sys.executable).parent
 IMPORT_LINE = re.compile(r"import: (\d+) stored, (\d+) already stored, (\d+) rejected")
 CPU_LINE = re.compile(r"cpu: ([\d.]+) s this process, ([\d.]+) s its")
+WRITING_LINE = re.compile(r"([\d.]+) s its writing process")
 
 
 def write_claims(
@@ -93,6 +94,7 @@ class Fill:
     storing_cpu_s: float  # the importing process's processor time: it matches and stores
     reading_cpu_s: float  # its reading processes'
     server_cpu_s: float | None = None  # the database server's meanwhile (a private PostgreSQL cluster)
+    writing_cpu_s: float = 0.0  # its writing process's (`ceksilang import --writer`)
 
     @property
     def claims_per_s(self) -> float:
@@ -128,17 +130,22 @@ def process_tree_cpu_seconds(pid: int) -> float:
 
 
 def run_import(
-    path: Path, lines: int, database_url: str, folder: Path, server_cpu: Callable[[], float] | None = None
+    path: Path,
+    lines: int,
+    database_url: str,
+    folder: Path,
+    server_cpu: Callable[[], float] | None = None,
+    options: Sequence[str] = (),
 ) -> Fill:
-    """`ceksilang import PATH` into a migrated database, timed from start to exit; with
+    """`ceksilang import [OPTIONS] PATH` into a migrated database, timed from start to exit; with
     `server_cpu` (the database server's processor time so far), what the server took meanwhile."""
     out_path, err_path = folder / "import.out", folder / "import.err"
     with out_path.open("wb") as out, err_path.open("wb") as err:
         server_before = server_cpu() if server_cpu else 0.0
         started = time.perf_counter()
         process = subprocess.Popen(
-            [str(BIN / "ceksilang"), "import", str(path)], env=command_env(database_url), cwd=folder,
-            stdout=out, stderr=err,
+            [str(BIN / "ceksilang"), "import", *options, str(path)], env=command_env(database_url),
+            cwd=folder, stdout=out, stderr=err,
         )  # fmt: skip
         try:
             # wait4 gives this child's own rusage; RUSAGE_CHILDREN would mix in every earlier child.
@@ -157,8 +164,10 @@ def run_import(
         raise RuntimeError(f"ceksilang import failed ({process.returncode}):\n{said[-2000:]}\n{errors}")
     stored, already, rejected = (int(n) for n in found.groups())
     storing, reading = map(float, cpu.groups())
+    writing = WRITING_LINE.search(said)
     peak_mb = usage.ru_maxrss / 1024  # Linux gives ru_maxrss in kilobytes
-    return Fill(lines, stored, already, rejected, seconds, peak_mb, storing, reading, server_cpu_s)
+    return Fill(lines, stored, already, rejected, seconds, peak_mb, storing, reading, server_cpu_s,
+                float(writing.group(1)) if writing else 0.0)  # fmt: skip
 
 
 def count_claims(database_url: str) -> int:
@@ -239,8 +248,15 @@ def sigterm_unwinds() -> Iterator[None]:
 
 
 def report(
-    claims: int, db: str, seed: int, pg_url: str | None, workdir: Path | None, echo: Echo
+    claims: int,
+    db: str,
+    seed: int,
+    pg_url: str | None,
+    workdir: Path | None,
+    echo: Echo,
+    options: Sequence[str] = (),
 ) -> dict[str, Any]:
+    """`options` are given to `ceksilang import` (its `--batch-size`, `--writer`), for runs side by side."""
     with ExitStack() as stack:
         stack.enter_context(sigterm_unwinds())
         folder = workdir or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ceksilang-import-")))
@@ -252,22 +268,26 @@ def report(
         echo(f"{lines:,} claims written to {path.name} ({time.perf_counter() - started:.1f} s, not timed)")
         with databases.fresh(db, f"import-{claims}-{seed}", folder) as url:
             migrate(url, folder)
-            fill = run_import(path, lines, url, folder, databases.server_cpu)
+            fill = run_import(path, lines, url, folder, databases.server_cpu, options)
             in_database = count_claims(url)
         echo("")
+        if options:
+            echo(f"ceksilang import {' '.join(options)}")
         echo(f"{'claims':>10} {'db':<9} {'stored':>10} {'repeats':>8} {'rejected':>8} {'seconds':>9} "
              f"{'claims/s':>9} {'peak MB':>8} {'storing µs':>10} {'reading µs':>10} "
-             f"{'server µs':>9}")  # fmt: skip
+             f"{'writing µs':>10} {'server µs':>9}")  # fmt: skip
         storing_us = fill.cpu_us_per_line(fill.storing_cpu_s)
         reading_us = fill.cpu_us_per_line(fill.reading_cpu_s)
+        writing_us = fill.cpu_us_per_line(fill.writing_cpu_s)
         server_us = None if fill.server_cpu_s is None else fill.cpu_us_per_line(fill.server_cpu_s)
         server = "-" if server_us is None else f"{server_us:.0f}"
         echo(f"{claims:>10,} {db:<9} {fill.stored:>10,} {fill.already_stored:>8,} {fill.rejected:>8,} "
              f"{fill.seconds:>9.1f} {fill.claims_per_s:>9.1f} {fill.peak_rss_mb:>8.1f} "
-             f"{storing_us:>10.0f} {reading_us:>10.0f} {server:>9}")  # fmt: skip
+             f"{storing_us:>10.0f} {reading_us:>10.0f} {writing_us:>10.0f} {server:>9}")  # fmt: skip
         echo(
-            "(storing µs, reading µs, server µs: processor time a line, of the importing process, of its"
-            " readers, and of the PostgreSQL server it ran when the bench started that server)"
+            "(storing µs, reading µs, writing µs, server µs: processor time a line, of the importing"
+            " process, of its readers, of its writing process, and of the PostgreSQL server it ran when"
+            " the bench started that server)"
         )
         warn_about(fill, in_database, folder, echo)
     line = {
@@ -275,7 +295,9 @@ def report(
         "claims_per_s": round(fill.claims_per_s, 1), "peak_rss_mb": round(fill.peak_rss_mb, 1),
         "claims_in_database": in_database,
         "storing_cpu_us_per_claim": round(storing_us, 1), "reading_cpu_us_per_claim": round(reading_us, 1),
+        "writing_cpu_us_per_claim": round(writing_us, 1),
         "server_cpu_us_per_claim": None if server_us is None else round(server_us, 1),
+        "import_options": list(options),
     }  # fmt: skip
     if databases.postgres_version:
         line["postgres"] = databases.postgres_version

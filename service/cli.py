@@ -603,9 +603,16 @@ def bench_api(dbs: str, sizes: str, duration: int, connections: str, threads: in
               help="a PostgreSQL server for the database (default: a private one on loopback)")  # fmt: skip
 @click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="keep the JSON Lines file and the SQLite database here")  # fmt: skip
-def bench_import(claims: int, db: str, seed: int, pg_url: str | None, workdir: Path | None) -> None:
+@click.option("--batch-size", type=int, default=None, help="given to ceksilang import (default: its own)")
+@click.option("--writer/--no-writer", default=None, help="given to ceksilang import (default: its own)")
+def bench_import(
+    claims: int, db: str, seed: int, pg_url: str | None, workdir: Path | None, batch_size: int | None,
+    writer: bool | None,
+) -> None:  # fmt: skip
     """`ceksilang import` of N generated claims into a fresh store: claims per second and peak memory."""
     _bench_truth()
     from bench.imports import report
 
-    report(claims, db, seed, pg_url, workdir, click.echo)
+    options = [] if batch_size is None else ["--batch-size", str(batch_size)]
+    options += [] if writer is None else ["--writer" if writer else "--no-writer"]
+    report(claims, db, seed, pg_url, workdir, click.echo, options)

@@ -34,6 +34,8 @@ def test_bench_import_counts_what_the_store_holds_and_measures_the_import(tmp_pa
     assert figures["storing_cpu_us_per_claim"] > 100 and figures["reading_cpu_us_per_claim"] > 10
     assert figures["storing_cpu_us_per_claim"] * 1000 / 1e6 < figures["seconds"] * 2  # two cores at most
     assert figures["server_cpu_us_per_claim"] is None  # SQLite runs in the importing process
+    assert figures["writing_cpu_us_per_claim"] > 10  # the import's writing process wrote the batch
+    assert figures["import_options"] == []
     assert "WARNING" not in result.output
     assert "storing µs" in result.output
 
@@ -43,6 +45,27 @@ def test_bench_import_counts_what_the_store_holds_and_measures_the_import(tmp_pa
     engine.dispose()
     lines = (tmp_path / "claims-1000-7.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(lines) == 1000 and all(json.loads(line)["subject"] for line in lines)
+
+
+def test_bench_import_hands_its_options_to_the_import(tmp_path) -> None:
+    args = [
+        "bench",
+        "import",
+        "--claims",
+        "600",
+        "--workdir",
+        str(tmp_path),
+        "--batch-size",
+        "250",
+        "--no-writer",
+    ]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output.strip().splitlines()[-1])
+    assert figures["import_options"] == ["--batch-size", "250", "--no-writer"]
+    assert "ceksilang import --batch-size 250 --no-writer" in result.output
+    assert figures["writing_cpu_us_per_claim"] == 0  # no writing process: stored where matched
+    assert figures["claims_in_database"] == figures["stored"] > 590
 
 
 @pytest.mark.skipif(postgres_bin() is None, reason="PostgreSQL's server binaries are not installed")
