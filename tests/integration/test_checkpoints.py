@@ -1,9 +1,12 @@
 """SQLite's write-ahead log is copied into the database file by a server's own thread, not by the
-commit of whichever request fills it (storage/db.py)."""
+commit of whichever request fills it, and whole by an import's writing process (storage/db.py)."""
 
 from __future__ import annotations
 
 import os
+import sqlite3
+import threading
+import time
 
 from sqlalchemy import text
 
@@ -18,13 +21,19 @@ def _autocheckpoint(db: Database) -> int:
         return int(conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one())
 
 
-def _write_5mb(db: Database) -> None:
+def _write_5mb(db: Database, prefix: str = "t") -> None:
     """Some 1,300 pages in one commit: past SQLite's own checkpoint size, under the server's."""
     with db.writing() as session:
         for i in range(10_000):
             session.execute(
-                text("INSERT INTO topics (slug, label) VALUES (:s, :l)"), {"s": f"t{i}", "l": "x" * 500}
+                text("INSERT INTO topics (slug, label) VALUES (:s, :l)"),
+                {"s": f"{prefix}{i}", "l": "x" * 500},
             )
+
+
+def _frames_in_log(db: Database) -> int:
+    with db.engine.connect() as conn:
+        return int(conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()[1])
 
 
 def _database(path) -> tuple[Database, str]:
@@ -63,3 +72,38 @@ def test_a_commit_leaves_the_log_to_the_checkpoint_that_then_copies_it(tmp_path)
     finally:
         server.dispose()
         plain.dispose()
+
+
+def test_a_whole_checkpoint_waits_for_a_reader_and_the_log_then_starts_over(tmp_path) -> None:
+    db, path = _database(tmp_path / "whole.db")
+    reader = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    try:
+        _write_5mb(db)
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM topics").fetchone()  # a snapshot held from here
+        _write_5mb(db, prefix="u")  # what its commit's own checkpoint cannot copy: the reader may need it
+        threading.Timer(0.3, reader.execute, ["COMMIT"]).start()
+        started = time.monotonic()
+        db.checkpoint(whole=True)
+        assert time.monotonic() - started > 0.2  # it waited for the reader to end
+        with db.writing() as session:
+            session.execute(text("INSERT INTO topics (slug, label) VALUES ('v', 'one row')"))
+        # The writer after it started the log over (a passive checkpoint, not waiting, left the
+        # reader's frames and more: some 1,500).
+        assert _frames_in_log(db) < 10
+    finally:
+        reader.close()
+        db.dispose()
+
+
+def test_a_sqlite_connection_in_autocommit_holds_no_transaction(tmp_path) -> None:
+    db, _ = _database(tmp_path / "autocommit.db")
+    try:
+        with db.engine.execution_options(isolation_level="AUTOCOMMIT").connect() as conn:
+            conn.exec_driver_sql("SELECT count(*) FROM topics").scalar_one()
+            assert not conn.connection.dbapi_connection.in_transaction  # each statement its own
+        with db.engine.connect() as conn:
+            conn.exec_driver_sql("SELECT count(*) FROM topics").scalar_one()
+            assert conn.connection.dbapi_connection.in_transaction
+    finally:
+        db.dispose()
