@@ -131,6 +131,12 @@ class Plan:
 # Hands a plan to a writing process; the answer is `write_plan`'s.
 WriteAhead = Callable[[Plan], "Future[str | None]"]
 
+# Why a writing process wrote nothing, other than the database refusing the writes.
+STORED_MEANWHILE = "another writer stored claims meanwhile"
+CHANGED_MEANWHILE = "another writer changed a group meanwhile"
+WEBHOOK_MEANWHILE = "a webhook was registered meanwhile"
+_OTHERS_CAME_IN = (STORED_MEANWHILE, CHANGED_MEANWHILE, WEBHOOK_MEANWHILE)
+
 
 def write_plan(db: Database, plan: Plan) -> str | None:
     """In a writing process: a batch's writes in one transaction. None when they were made; else
@@ -143,11 +149,11 @@ def write_plan(db: Database, plan: Plan) -> str | None:
     try:
         with db.writing() as session:
             if _last_ids(session) != plan.expected:
-                return "another writer stored claims meanwhile"
+                return STORED_MEANWHILE
             if repo.updated_at_of(session, [i for i, _ in plan.seen]) != dict(plan.seen):
-                return "another writer changed a group meanwhile"
+                return CHANGED_MEANWHILE
             if webhooks.any_registered(session):
-                return "a webhook was registered meanwhile"
+                return WEBHOOK_MEANWHILE
             plan.writes.make(session)
     except DataError as exc:
         return f"the database refused it: {_first_line(exc.orig)}"
@@ -158,10 +164,10 @@ def write_plan(db: Database, plan: Plan) -> str | None:
 _writing: Database | None = None  # a writing process's database
 
 
-def _start_writing(database_url: str) -> None:
+def _start_writing(database_url: str, busy_timeout_ms: int) -> None:
     global _writing
     gc.set_threshold(IMPORT_GC_THRESHOLD, *gc.get_threshold()[1:])
-    _writing = Database(database_url)
+    _writing = Database(database_url, sqlite_busy_timeout_ms=busy_timeout_ms)
     _writing.cache_more_pages()
     atexit.register(_writing.dispose)  # its connection closed, not dropped, as the process ends
 
@@ -192,11 +198,11 @@ class WritingProcess:
 
 
 @contextmanager
-def writing_process(database_url: str) -> Iterator[WritingProcess]:
+def writing_process(database_url: str, *, sqlite_busy_timeout_ms: int = 15_000) -> Iterator[WritingProcess]:
     """A `WritingProcess` on this database, for as long as the block lasts."""
     spawn = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(
-        1, mp_context=spawn, initializer=_start_writing, initargs=(database_url,)
+        1, mp_context=spawn, initializer=_start_writing, initargs=(database_url, sqlite_busy_timeout_ms)
     ) as pool:
         yield WritingProcess(pool)
 
@@ -206,9 +212,11 @@ class _Pipeline:
     (matched, its groups counted in, its rows converted) while that process writes the one before,
     and planned on the database as committed with that batch's writes put over it (`_ReadsAhead`).
 
-    A batch the writing process could not write (see `write_plan`) is stored here instead, one
-    transaction at a time, and so is the one planned after it, then the pipeline starts again. With
-    a webhook registered, every batch is stored here (each conflict then told as POST tells it).
+    A batch the writing process could not write (see `write_plan`) is stored here instead, and so
+    is the one planned on it. Once another writer has come in between (or a webhook wants each
+    conflict told as POST tells it), every batch left is stored here: with writers about, most
+    batches planned ahead would be refused, each time after their matching. Stored here, a batch is
+    matched and written under the writers' turn, `SERIAL_BATCH` claims a transaction.
     """
 
     def __init__(self, ctx: usecases.Context, report: ImportReport, write_ahead: WriteAhead | None) -> None:
@@ -221,21 +229,21 @@ class _Pipeline:
 
     def store(self, ready: list[tuple[int, usecases.Prepared]]) -> None:
         if self.write_ahead is None:
-            self.index = _store_split(self.ctx, self.index, ready, self.report)
+            self._store_here(ready)
             return
-        planned = None
-        with _planning(self.ctx.db) as session:
-            if not webhooks.any_registered(session):
-                writes = repo.Writes(session.get_bind().dialect)
-                reads = _ReadsAhead(session, self.sent)
-                planned = _plan(self.ctx, reads, writes, self.index, [r for _, r in ready])
+        try:
+            planned = self._plan(ready)
+        except DataError:  # a value the database refuses even to compare: found as each is stored here
+            planned = _REFUSED
         if not self._settle():  # planned on a batch that was not written as planned
-            self.index = _store_split(self.ctx, self.index, ready, self.report)
+            self._store_here(ready)
             return
-        if planned is None:
-            log.info("import: a webhook is registered; each batch is written where it is planned")
-            self.write_ahead, self.sent = None, None
-            self.index = _store_split(self.ctx, self.index, ready, self.report)
+        if planned is None or planned is _REFUSED:
+            if planned is None:
+                log.info("import: a webhook is registered; the batches left are stored as they are matched")
+                self.write_ahead = None
+            self.index, self.sent = FormIndex(lookups=True), None  # it may hold forms never stored
+            self._store_here(ready)
             return
         if planned.sent is None:  # nothing new to store
             planned.count_in(self.report)
@@ -247,6 +255,14 @@ class _Pipeline:
     def finish(self) -> None:
         self._settle()
 
+    def _plan(self, ready: list[tuple[int, usecases.Prepared]]) -> _Planned | None:
+        """The batch planned ahead; None with a webhook registered."""
+        with _planning(self.ctx.db) as session:
+            if webhooks.any_registered(session):
+                return None
+            writes = repo.Writes(session.get_bind().dialect)
+            return _plan(self.ctx, _ReadsAhead(session, self.sent), writes, self.index, [r for _, r in ready])
+
     def _settle(self) -> bool:
         """Wait for the batch being written; False if it was stored here instead (see the class)."""
         if self.pending is None:
@@ -257,21 +273,37 @@ class _Pipeline:
         if why is None:
             planned.count_in(self.report)
             return True
-        log.info("import: a batch of %d claims is stored one transaction at a time: %s", len(ready), why)
+        if why in _OTHERS_CAME_IN:
+            log.info("import: %s; the batches left are stored as they are matched", why)
+            self.write_ahead = None
+        else:
+            log.info("import: a batch of %d claims not written ahead: %s", len(ready), why)
         self.index, self.sent = FormIndex(lookups=True), None  # it holds forms never stored
-        self.index = _store_split(self.ctx, self.index, ready, self.report)
+        self._store_here(ready)
         return False
+
+    def _store_here(self, ready: list[tuple[int, usecases.Prepared]]) -> None:
+        for start in range(0, len(ready), SERIAL_BATCH):
+            self.index = _store_split(self.ctx, self.index, ready[start : start + SERIAL_BATCH], self.report)
+
+
+# A batch whose planning the database refused (`_Pipeline.store`).
+_REFUSED: Any = object()
+
+# Claims a transaction when a batch is matched and written in one (`_Pipeline`): the writers' turn
+# is then held for both, so for a fraction of a larger batch planned ahead.
+SERIAL_BATCH = 10_000
 
 
 @contextmanager
 def _planning(db: Database) -> Iterator[Session]:
     """A session for planning a batch beside the writing process: each statement reads the store as
-    committed when it runs (`_ReadsAhead` reads nothing that depends on when that is), in a
-    transaction of its own. On SQLite no snapshot is then held across the planning, which would stop
-    the writing process's checkpoints short of its last commit: the write-ahead log never started
-    over and grew by all that was written (1.3 GB for 200,000 claims). It writes only a temporary
-    table of its connection (a batch's bounds, `repo.possibly_conflicting_rows_of_groups`), which
-    PostgreSQL lets no READ ONLY transaction (`Database.reading`) create. Takes no writer's turn."""
+    committed when it runs (for what that allows, see `_ReadsAhead`), in a transaction of its own.
+    On SQLite no snapshot is then held across the planning, which would stop the writing process's
+    checkpoints short of its last commit: the write-ahead log never started over and grew by all
+    that was written (1.3 GB for 200,000 claims). It writes only a temporary table of its
+    connection (a batch's bounds, `repo.possibly_conflicting_rows_of_groups`), which PostgreSQL
+    lets no READ ONLY transaction (`Database.reading`) create. Takes no writer's turn."""
     autocommit = db.engine.execution_options(isolation_level="AUTOCOMMIT")
     with Session(autocommit, expire_on_commit=False) as session:
         yield session
@@ -444,7 +476,11 @@ def _plan(
     batch: list[usecases.Prepared],
 ) -> _Planned:  # fmt: skip
     """Match the batch's claims in order and count them into their groups, as POST would one after
-    the other, handing what to write to `writes`."""
+    the other, handing what to write to `writes`.
+
+    The store's highest ids are read first: whatever another writer commits after them changes
+    them, and a batch planned ahead is then not written (`write_plan`)."""
+    last = reads.last_ids()
     index.catch_up(reads.session)
     present = reads.fingerprints_present([r.fingerprint for r in batch])
     fresh: list[usecases.Prepared] = []
@@ -452,7 +488,6 @@ def _plan(
         if ready.fingerprint not in present:
             present.add(ready.fingerprint)
             fresh.append(ready)
-    last = reads.last_ids()
     if not fresh:
         return _Planned(0, len(batch), set(), last, [], writes, None)
     topics = {slug: r.data.topic for r in fresh if r.data.topic and (slug := usecases.slugify(r.data.topic))}
@@ -474,10 +509,12 @@ def _plan(
 
 class _StoredReads:
     """What planning a batch reads of the store: here straight from the database, in the
-    transaction that writes the batch."""
+    transaction that writes the batch (`_ReadsAhead` for a batch planned ahead)."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
+        # When groups last changed, read before anything else of them (see `_ReadsAhead`).
+        self.seen: dict[int, datetime] = {}
 
     def fingerprints_present(self, fingerprints: list[str]) -> set[str]:
         return repo.fingerprints_present(self.session, fingerprints)
@@ -517,9 +554,13 @@ class _ReadsAhead(_StoredReads):
     from the database only up to that batch's first, so a read finds each claim once whether or not
     the batch is committed when it runs; the groups it touched are taken as it leaves them.
 
-    Nothing here sees what another writer stores meanwhile: the writing process stores a batch only
-    if the store's highest ids are still the ones it was planned on, and the groups it adds to
-    have not changed since (`write_plan`)."""
+    What another writer stores meanwhile may be read in part: the writing process stores a batch
+    only if the store's highest ids are still the ones read before anything else (`_plan`), and the
+    groups it adds to have not changed since they were first read (`seen`: a group whose quoted
+    claims a new one is compared with is read before the others are, `_BatchWriter._copied`).
+
+    Its `alerts` are never: the caller looks for webhooks before planning (`_Pipeline`), and the
+    writing process under the writers' turn."""
 
     def __init__(self, session: Session, sent: _Sent | None) -> None:
         super().__init__(session)
@@ -535,6 +576,9 @@ class _ReadsAhead(_StoredReads):
         return super().last_ids() if self.sent is None else self.sent.last_ids
 
     def quoted_of_others(self, group_id: int, source_key: str, limit: int) -> list[tuple[Any, ...]]:
+        touched = {} if self.sent is None else self.sent.groups
+        if group_id not in touched and group_id not in self.seen:  # when it changed, before its claims
+            self.seen.update(repo.updated_at_of(self.session, [group_id]))
         if self.sent is None:
             return super().quoted_of_others(group_id, source_key, limit)
         sent = self.sent.quoted.get(group_id, [])
@@ -568,7 +612,7 @@ class _ReadsAhead(_StoredReads):
         return found
 
     def alerts(self) -> bool:
-        return False  # looked for before planning, and by the writing process under the write lock
+        return False  # (see the class)
 
 
 @dataclass
@@ -695,7 +739,7 @@ def _bring_groups_up_to_date(
     # Plain objects with a group's attributes, but for the conflicts it lists: how many (`listed`),
     # and the list itself only for the groups it may grow in; one statement writes them all.
     groups = reads.groups(stored)
-    seen = [(i, groups[i].updated_at) for i in stored]
+    seen = [(i, reads.seen.get(i, groups[i].updated_at)) for i in stored]
     groups.update((row["id"], SimpleNamespace(**{**_NEW_GROUP, **row}, listed=0)) for row in writer.groups)
     alerts = reads.alerts()
     with_room = [i for i in stored if groups[i].listed < usecases.MAX_CONFLICTS_LISTED]

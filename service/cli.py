@@ -145,7 +145,8 @@ def import_(file: TextIO, batch_size: int, readers: int, writer: bool) -> None:
     context.db.cache_more_pages()
     writing_cpu = 0.0
     with ExitStack() as stack:
-        write_ahead = stack.enter_context(writing_process(config.DATABASE_URL)) if writer else None
+        writing = writing_process(config.DATABASE_URL, sqlite_busy_timeout_ms=config.SQLITE_BUSY_TIMEOUT_MS)
+        write_ahead = stack.enter_context(writing) if writer else None
         if readers < 1:
             _start_reading(config.LEXICON_PATH)
             report = store_batches(context, map(_read_lines, chunks), write_ahead=write_ahead)

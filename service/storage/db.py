@@ -37,6 +37,8 @@ log = logging.getLogger("ceksilang")
 # (`Database.leave_checkpoints_to_background`), a request's connection checkpoints only past the larger
 # number, should the background ones fall behind.
 SQLITE_AUTOCHECKPOINT_PAGES = 1000
+# How long a whole checkpoint (`Database.checkpoint`) waits for readers, and so holds writers off.
+WHOLE_CHECKPOINT_WAIT_MS = 500
 SQLITE_AUTOCHECKPOINT_PAGES_BEHIND = 10_000
 
 # Each SQLite connection's cache of database pages, in KiB: SQLite's own default for a request's
@@ -63,6 +65,7 @@ class Database:
     def __init__(self, url: str, *, sqlite_busy_timeout_ms: int = 15_000, echo: bool = False) -> None:
         self.url = make_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        self.sqlite_busy_timeout_ms = sqlite_busy_timeout_ms
         self.has_answered = False  # set by the first successful ping
         kwargs: dict[str, Any] = {"echo": echo}
         if self.is_sqlite:
@@ -225,14 +228,23 @@ class Database:
         """Copy what SQLite's write-ahead log holds into the database file, as far as no reader
         still needs it, without waiting for anyone (a no-op on PostgreSQL).
 
-        `whole`: wait (up to the busy timeout) for the readers of what the log holds, copy all of
-        it, and leave it to be started over by the next writer. For a process that writes much
-        while another reads all the time (the bulk import's writing process): the checkpoints its
-        commits run stop short of what a reader may still need, and the log only ever grew (to
-        820 MB over 800,000 claims)."""
-        if self.is_sqlite:
-            with self.engine.connect() as conn:
-                conn.exec_driver_sql(f"PRAGMA wal_checkpoint({'RESTART' if whole else 'PASSIVE'})")
+        `whole`: wait for the readers of what the log holds, copy all of it, and leave it to be
+        started over by the next writer. For a process that writes much while another reads all
+        the time (the bulk import's writing process): the checkpoints its commits run stop short of
+        what a reader may still need, and the log only ever grew (to 820 MB over 800,000 claims).
+        Writers wait for it too, so it waits for readers at most WHOLE_CHECKPOINT_WAIT_MS, and
+        copies what it can if they are not done by then."""
+        if not self.is_sqlite:
+            return
+        with self.engine.connect() as conn:
+            if not whole:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+                return
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={WHOLE_CHECKPOINT_WAIT_MS}")
+            try:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(RESTART)")
+            finally:
+                conn.exec_driver_sql(f"PRAGMA busy_timeout={int(self.sqlite_busy_timeout_ms)}")
 
     def leave_checkpoints_to_background(self) -> None:
         """On SQLite, for a process that calls `checkpoint` every second or so beside its requests:

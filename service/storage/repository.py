@@ -1349,9 +1349,6 @@ class Writes:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.dialect, self.session, self.kept = None, None, state["kept"]
 
-    def __len__(self) -> int:
-        return len(self.kept)
-
     def topics(self, labels: dict[str, str]) -> None:
         """`ensure_topics`: which exist is read by whoever makes the writes."""
         if self.session is not None:

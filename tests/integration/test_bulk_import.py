@@ -233,9 +233,10 @@ def test_a_claim_posted_while_a_batch_is_written_ahead_is_matched_by_the_next(ct
 
     posted: list[usecases.PostedClaim] = []
     report = bulk.import_claims(ctx, rows(), batch_size=100, write_ahead=ahead)
-    # The batch planned before the claim was posted was refused by the writing process, and
-    # stored by the importing one instead: matched against the claim.
-    assert ahead.refusals() == ["another writer stored claims meanwhile"]
+    # The last batch, planned after the claim was posted but on the ids the batch before it left,
+    # was refused by the writing process, and stored by the importing one instead: matched against
+    # the claim.
+    assert ahead.refusals() == [bulk.STORED_MEANWHILE]
     assert report.stored >= 1 and not report.rejected
     with ctx.db.reading() as session:
         late = repo.claim_by_fingerprint(session, _fingerprint(ctx, later))
@@ -245,7 +246,7 @@ def test_a_claim_posted_while_a_batch_is_written_ahead_is_matched_by_the_next(ct
 
 def test_a_group_changed_while_a_batch_is_written_ahead_keeps_the_change(ctx) -> None:
     bodies = _bodies(29, 400)
-    bulk.import_claims(ctx, _loaded(bodies[:200]), batch_size=100)
+    first = bulk.import_claims(ctx, _loaded(bodies[:200]), batch_size=100)
     retracted: list[int] = []
 
     def retract_then_write(plan: bulk.Plan) -> Future[str | None]:
@@ -261,8 +262,10 @@ def test_a_group_changed_while_a_batch_is_written_ahead_keeps_the_change(ctx) ->
 
     watched = _Watched(retract_then_write)
     report = bulk.import_claims(ctx, _loaded(bodies[200:]), batch_size=100, write_ahead=watched)
-    assert watched.refusals() == ["another writer changed a group meanwhile"]
-    assert report.stored + 200 - report.already_stored >= 300 and not report.rejected
+    # Refused, the batch was stored by the importing process, and so was the one after it: with
+    # another writer about, every batch left is.
+    assert watched.refusals() == [bulk.CHANGED_MEANWHILE] and len(watched.plans) == 1
+    assert report.stored > 150 and not report.rejected
     with ctx.db.reading() as session:
         listed = dict(
             session.execute(
@@ -272,7 +275,34 @@ def test_a_group_changed_while_a_batch_is_written_ahead_keeps_the_change(ctx) ->
             ).all()
         )
         sizes = dict(session.execute(select(Group.id, Group.size)).all())
+        assert session.scalar(select(func.count()).select_from(Claim)) == first.stored + report.stored
     assert sizes == {gid: listed.get(gid, 0) for gid in sizes}  # the retraction counted out, not undone
+
+
+def test_a_webhook_registered_while_a_batch_is_written_ahead_is_told_of_the_conflicts_after(ctx) -> None:
+    def register_then_write(plan: bulk.Plan) -> Future[str | None]:
+        if len(watched.plans) == 2:  # as the second batch is handed over, the first written
+            with ctx.db.reading() as session:
+                written_before.append(session.scalar(select(func.max(Claim.id))))
+            webhooks.register(ctx.db, "https://example.org/hook", None, None)
+        done: Future[str | None] = Future()
+        done.set_result(bulk.write_plan(ctx.db, plan))
+        return done
+
+    written_before: list[int] = []
+    watched = _Watched(register_then_write)
+    report = bulk.import_claims(ctx, _loaded(_bodies(31, 500)), batch_size=100, write_ahead=watched)
+    assert watched.refusals() == [bulk.WEBHOOK_MEANWHILE] and len(watched.plans) == 2
+    assert report.stored > 400 and not report.rejected
+    with ctx.db.reading() as session:
+        told = {
+            int(e.payload["claim"]["id"])
+            for e in session.scalars(select(OutboxEvent))
+            if "claim" in e.payload
+        }
+    # The conflicting claims of the batches stored after the registration were told, as POST tells
+    # them; none of the batch written before it.
+    assert told and min(told) > written_before[0]
 
 
 def _fingerprint(ctx, body: dict[str, Any]) -> str:

@@ -10,7 +10,12 @@ import time
 
 from sqlalchemy import text
 
-from service.storage.db import SQLITE_AUTOCHECKPOINT_PAGES, SQLITE_AUTOCHECKPOINT_PAGES_BEHIND, Database
+from service.storage.db import (
+    SQLITE_AUTOCHECKPOINT_PAGES,
+    SQLITE_AUTOCHECKPOINT_PAGES_BEHIND,
+    WHOLE_CHECKPOINT_WAIT_MS,
+    Database,
+)
 from service.storage.migrate import upgrade
 
 MB = 1 << 20
@@ -82,10 +87,10 @@ def test_a_whole_checkpoint_waits_for_a_reader_and_the_log_then_starts_over(tmp_
         reader.execute("BEGIN")
         reader.execute("SELECT count(*) FROM topics").fetchone()  # a snapshot held from here
         _write_5mb(db, prefix="u")  # what its commit's own checkpoint cannot copy: the reader may need it
-        threading.Timer(0.3, reader.execute, ["COMMIT"]).start()
+        threading.Timer(0.2, reader.execute, ["COMMIT"]).start()
         started = time.monotonic()
         db.checkpoint(whole=True)
-        assert time.monotonic() - started > 0.2  # it waited for the reader to end
+        assert time.monotonic() - started > 0.15  # it waited for the reader to end
         with db.writing() as session:
             session.execute(text("INSERT INTO topics (slug, label) VALUES ('v', 'one row')"))
         # The writer after it started the log over (a passive checkpoint, not waiting, left the
@@ -106,4 +111,22 @@ def test_a_sqlite_connection_in_autocommit_holds_no_transaction(tmp_path) -> Non
             conn.exec_driver_sql("SELECT count(*) FROM topics").scalar_one()
             assert conn.connection.dbapi_connection.in_transaction
     finally:
+        db.dispose()
+
+
+def test_a_whole_checkpoint_waits_for_a_reader_only_so_long(tmp_path) -> None:
+    db, path = _database(tmp_path / "bounded.db")
+    reader = sqlite3.connect(path, isolation_level=None)
+    try:
+        _write_5mb(db)
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM topics").fetchone()
+        _write_5mb(db, prefix="u")
+        started = time.monotonic()
+        db.checkpoint(whole=True)  # the reader stays: copied as far as it allows, writers not held off long
+        assert WHOLE_CHECKPOINT_WAIT_MS / 1000 * 0.8 < time.monotonic() - started < 5
+        with db.engine.connect() as conn:  # the connection's own wait is as before
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar_one() == db.sqlite_busy_timeout_ms
+    finally:
+        reader.close()
         db.dispose()
