@@ -11,8 +11,9 @@ conflicts and consensus are brought up to date once.
 `ceksilang import` writes each batch in a process of its own (`writing_process`) while this one
 matches the next (`_Pipeline`): the next batch is then matched against the database as committed
 with what the batch being written stores put over it (`_ReadsAhead`), and written only if nothing
-else was written in between (`write_plan`); otherwise it is stored here, in one transaction, as
-above. The writers' turn is then held for the writing alone, not the matching.
+else was written in between (`write_plan`); otherwise it is stored here as above, and once
+another writer has come in between, so is every batch left. Planned ahead, a batch holds the
+writers' turn for its writing alone, not its matching.
 
 A batch the database refuses (a value one database accepts and another does not) is split in two
 until the refused claims are found; they are reported with the database's reason, the rest stored.
@@ -177,8 +178,10 @@ def _write_in_process(plan: Plan) -> str | None:
     return write_plan(_writing, plan)
 
 
-def _cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
+def cpu_seconds(who: int = resource.RUSAGE_SELF) -> float:
+    """Processor time so far, user and system, of this process or (`resource.RUSAGE_CHILDREN`) of
+    its children that have ended (an import's readers, once their pool is shut down)."""
+    usage = resource.getrusage(who)
     return usage.ru_utime + usage.ru_stime
 
 
@@ -194,7 +197,7 @@ class WritingProcess:
 
     def cpu_seconds(self) -> float:
         """Its processor time so far, user and system."""
-        return self.pool.submit(_cpu_seconds).result()
+        return self.pool.submit(cpu_seconds).result()
 
 
 @contextmanager
@@ -234,14 +237,11 @@ class _Pipeline:
         try:
             planned = self._plan(ready)
         except DataError:  # a value the database refuses even to compare: found as each is stored here
-            planned = _REFUSED
+            planned = None
         if not self._settle():  # planned on a batch that was not written as planned
             self._store_here(ready)
             return
-        if planned is None or planned is _REFUSED:
-            if planned is None:
-                log.info("import: a webhook is registered; the batches left are stored as they are matched")
-                self.write_ahead = None
+        if planned is None:  # (or a webhook registered: see `_plan`)
             self.index, self.sent = FormIndex(lookups=True), None  # it may hold forms never stored
             self._store_here(ready)
             return
@@ -249,16 +249,17 @@ class _Pipeline:
             planned.count_in(self.report)
             return
         self.sent = planned.sent
-        plan = Plan(planned.expected, planned.seen, planned.writes)
-        self.pending = (planned, self.write_ahead(plan), ready)
+        self.pending = (planned, self.write_ahead(planned.plan), ready)
 
     def finish(self) -> None:
         self._settle()
 
     def _plan(self, ready: list[tuple[int, usecases.Prepared]]) -> _Planned | None:
-        """The batch planned ahead; None with a webhook registered."""
+        """The batch planned ahead; None with a webhook registered, and no batch planned ahead after."""
         with _planning(self.ctx.db) as session:
             if webhooks.any_registered(session):
+                log.info("import: a webhook is registered; the batches left are stored as they are matched")
+                self.write_ahead = None
                 return None
             writes = repo.Writes(session.get_bind().dialect)
             return _plan(self.ctx, _ReadsAhead(session, self.sent), writes, self.index, [r for _, r in ready])
@@ -286,9 +287,6 @@ class _Pipeline:
         for start in range(0, len(ready), SERIAL_BATCH):
             self.index = _store_split(self.ctx, self.index, ready[start : start + SERIAL_BATCH], self.report)
 
-
-# A batch whose planning the database refused (`_Pipeline.store`).
-_REFUSED: Any = object()
 
 # Claims a transaction when a batch is matched and written in one (`_Pipeline`): the writers' turn
 # is then held for both, so for a fraction of a larger batch planned ahead.
@@ -460,9 +458,7 @@ class _Planned:
     stored: int
     repeated: int
     groups: set[int]  # the groups its claims go to
-    expected: LastIds  # the store's highest ids it was planned on
-    seen: list[tuple[int, datetime]]  # the stored groups it adds to, with when they last changed
-    writes: repo.Writes
+    plan: Plan
     sent: _Sent | None  # None when it stores nothing
 
     def count_in(self, report: ImportReport) -> None:
@@ -489,7 +485,7 @@ def _plan(
             present.add(ready.fingerprint)
             fresh.append(ready)
     if not fresh:
-        return _Planned(0, len(batch), set(), last, [], writes, None)
+        return _Planned(0, len(batch), set(), Plan(last, [], writes), None)
     topics = {slug: r.data.topic for r in fresh if r.data.topic and (slug := usecases.slugify(r.data.topic))}
     writes.topics(topics)  # type: ignore[arg-type]
 
@@ -504,7 +500,7 @@ def _plan(
     }
     fingerprints = {r.fingerprint for r in fresh}
     sent = _Sent(fingerprints, writer.first_new_claim, writer.last_ids(), groups, claims, quoted)
-    return _Planned(len(fresh), len(batch) - len(fresh), set(groups), last, seen, writes, sent)
+    return _Planned(len(fresh), len(batch) - len(fresh), set(groups), Plan(last, seen, writes), sent)
 
 
 class _StoredReads:

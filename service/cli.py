@@ -133,10 +133,10 @@ def _seed_claims(config: Config, path: Path) -> None:
               help="a process of its own writes each batch while this one matches the next")  # fmt: skip
 def import_(file: TextIO, batch_size: int, readers: int, writer: bool) -> None:
     """Bulk-import claims from a JSON Lines file (one POST /claims body per line; migrates first)."""
-    from service.bulk import store_batches, writing_process
+    from service.bulk import cpu_seconds, store_batches, writing_process
     from service.storage.migrate import upgrade
 
-    own_before, readers_before = _cpu_seconds(resource.RUSAGE_SELF), _cpu_seconds(resource.RUSAGE_CHILDREN)
+    own_before, readers_before = cpu_seconds(resource.RUSAGE_SELF), cpu_seconds(resource.RUSAGE_CHILDREN)
     config = Config()
     upgrade(config.DATABASE_URL)
     numbered = enumerate(tqdm(file, desc="importing", unit=" lines", file=sys.stderr, disable=None), start=1)
@@ -164,17 +164,10 @@ def import_(file: TextIO, batch_size: int, readers: int, writer: bool) -> None:
         click.echo(f"line {line}: rejected: {reason}", err=True)
     rejected = len(report.rejected)
     click.echo(f"import: {report.stored} stored, {report.already_stored} already stored, {rejected} rejected")
-    own = _cpu_seconds(resource.RUSAGE_SELF) - own_before
-    readers_cpu = _cpu_seconds(resource.RUSAGE_CHILDREN) - readers_before - writing_cpu
+    own = cpu_seconds(resource.RUSAGE_SELF) - own_before
+    readers_cpu = cpu_seconds(resource.RUSAGE_CHILDREN) - readers_before - writing_cpu
     click.echo(f"cpu: {own:.3f} s this process, {readers_cpu:.3f} s its {max(readers, 0)} reading processes,"
                f" {writing_cpu:.3f} s its writing process")  # fmt: skip
-
-
-def _cpu_seconds(who: int) -> float:
-    """Processor time so far, user and system, of this process or of its children that have ended
-    (the readers, once their pool is shut down)."""
-    usage = resource.getrusage(who)
-    return usage.ru_utime + usage.ru_stime
 
 
 def _read_ahead(

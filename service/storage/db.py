@@ -37,9 +37,9 @@ log = logging.getLogger("ceksilang")
 # (`Database.leave_checkpoints_to_background`), a request's connection checkpoints only past the larger
 # number, should the background ones fall behind.
 SQLITE_AUTOCHECKPOINT_PAGES = 1000
+SQLITE_AUTOCHECKPOINT_PAGES_BEHIND = 10_000
 # How long a whole checkpoint (`Database.checkpoint`) waits for readers, and so holds writers off.
 WHOLE_CHECKPOINT_WAIT_MS = 500
-SQLITE_AUTOCHECKPOINT_PAGES_BEHIND = 10_000
 
 # Each SQLite connection's cache of database pages, in KiB: SQLite's own default for a request's
 # connection (several per worker), a larger one for a process that writes much into a large store

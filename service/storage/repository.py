@@ -989,11 +989,6 @@ def insert_rows(session: Session, model: type[Any], rows: list[dict[str, Any]]) 
     _send_rows(connection, model.__table__, names, [make(row) for row in rows])
 
 
-def send_rows(session: Session, table: str, names: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-    """Rows already converted for the driver (see `Writes`) into a table named as in the database."""
-    _send_rows(session.connection(), Base.metadata.tables[table], names, rows)
-
-
 @lru_cache(maxsize=32)
 def _row_maker(table: Any, keys: tuple[str, ...], dialect: Any) -> tuple[tuple[str, ...], Any]:
     """The columns written for rows with these keys, and what makes a row of them their values."""
@@ -1401,7 +1396,7 @@ class Writes:
             if what == "topics":
                 ensure_topics(session, rows)
             elif what == "rows":
-                send_rows(session, target, names, rows)
+                _send_rows(session.connection(), Base.metadata.tables[target], names, rows)
             elif what == "sequence":
                 _catch_up_id_sequence(session, target)
             else:
